@@ -1,0 +1,4 @@
+"""`python -m freezer` is the `freeze` command."""
+from .cli import main
+
+main()

@@ -1,0 +1,131 @@
+"""Write an archive: shebang, blobs, manifest, then a one-member zip Python can run.
+
+The format itself is defined in runtime/boot.py; this module only lays bytes
+out in that order.  Output is byte-identical for identical inputs (sorted
+records, deduplicated blobs, fixed timestamps) and appears atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import marshal
+import os
+import tempfile
+import time
+import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .errors import OutputError
+from .runtime import boot
+
+_ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
+
+
+@dataclass(frozen=True)
+class Member:
+    """A module as stored: `path` is relative to the archive, `code` a .pyc blob."""
+
+    name: str
+    kind: str
+    path: str
+    code: Optional[bytes] = None
+    source: Optional[bytes] = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the writer needs beyond the modules themselves."""
+
+    python: tuple[str, bytes]  # version string, magic number
+    entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
+    lazy: bool
+    shebang: str
+    external: Mapping[str, str]
+
+
+class _Payload:
+    """The blob area: appends bytes once per distinct content, returns offsets."""
+
+    def __init__(self, head: bytes) -> None:
+        self.data = bytearray(head)
+        self._offsets: dict[bytes, int] = {}
+
+    def put(self, blob: bytes) -> tuple[int, int]:
+        if blob not in self._offsets:
+            self._offsets[blob] = len(self.data)
+            self.data += blob
+        return self._offsets[blob], len(blob)
+
+    def record(self, member: Member) -> tuple:
+        if member.code is None:
+            return (member.kind, member.path, 0, 0, b"", 0, 0)
+        offset, size = self.put(member.code)
+        source_offset = source_size = 0
+        if member.source is not None:
+            source_offset, source_size = self.put(zlib.compress(member.source, 9))
+        return (member.kind, member.path, offset, size, boot.digest(member.code),
+                source_offset, source_size)
+
+
+def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member]) -> bytes:
+    """The complete archive as bytes."""
+    payload = _Payload(f"#!{layout.shebang}\n".encode())
+    runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
+    module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
+    manifest = marshal.dumps({
+        boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
+        boot.MANIFEST_PYTHON: layout.python,
+        boot.MANIFEST_ENTRY: layout.entry,
+        boot.MANIFEST_LAZY: layout.lazy,
+        boot.MANIFEST_RUNTIME: runtime_records,
+        boot.MANIFEST_MODULES: module_records,
+        boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
+    }, 4)
+    manifest_offset, manifest_size = payload.put(manifest)
+    trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
+    return _append_zip(payload.data, Path(boot.__file__).read_bytes(), trailer)
+
+
+def _by_name(member: Member) -> str:
+    return member.name
+
+
+def _append_zip(head: bytearray, main_source: bytes, trailer: bytes) -> bytes:
+    """Python runs the zip's __main__.py; zip offsets are absolute, so the head is skipped."""
+    buffer = io.BytesIO()
+    buffer.write(head)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        info = zipfile.ZipInfo("__main__.py", date_time=_timestamp())
+        info.create_system = 3
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, main_source)
+        archive.comment = trailer
+    return buffer.getvalue()
+
+
+def _timestamp() -> tuple[int, int, int, int, int, int]:
+    """SOURCE_DATE_EPOCH if set (reproducible builds), else 1980-01-01."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    seconds = int(epoch) if epoch.isdigit() else _ZIP_EPOCH
+    return time.gmtime(max(seconds, _ZIP_EPOCH))[:6]
+
+
+def write_atomically(output: Path, data: bytes) -> None:
+    """Write to a temp file beside `output`, then rename: no partial archive, ever."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.chmod(temp, 0o755)
+        os.replace(temp, output)
+    except OSError as exc:
+        os.unlink(temp)
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None

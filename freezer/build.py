@@ -1,0 +1,193 @@
+"""One build, start to end: probe the target, resolve, compile, write.
+
+Data flows one way: options -> Target -> Graph -> blobs -> archive bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from . import archive, compiler, graph, target
+from .errors import EntryError, FreezeError, ResolveError
+from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
+from .runtime import boot
+
+_RUNTIME_DIR = Path(boot.__file__).parent
+_OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for; exactly one of script/module/function/console_script."""
+
+    output: Path
+    script: Optional[str] = None
+    module: Optional[str] = None
+    function: Optional[str] = None
+    console_script: Optional[str] = None
+    python: str = sys.executable
+    path: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    strict: bool = False
+    source: bool = True
+    lazy: bool = False
+    shebang: Optional[str] = None
+
+
+@dataclass
+class Result:
+    output: Path
+    size: int
+    graph: graph.Graph
+    target: target.Target
+    warnings: list[str] = field(default_factory=list)
+
+
+def build(options: Options) -> Result:
+    """Freeze the entry point described by `options` into `options.output`."""
+    tgt = target.probe(options.python)
+    entry, search_path = _entry(options, tgt)
+    resolver = Resolver.for_target(tgt, search_path)
+    kind, module, attribute = entry
+    if kind == boot.ENTRY_MODULE:
+        module = _main_module(resolver, module, options.module)
+        entry = (kind, module, attribute)
+    modules = graph.build_graph(
+        tgt, resolver, script=options.script if kind == boot.ENTRY_SCRIPT else None,
+        module=None if kind == boot.ENTRY_SCRIPT else module,
+        include=options.include, exclude=options.exclude)
+    warnings = _check(modules, options.strict)
+    bundled = modules.bundled()
+    jobs = _jobs(bundled)
+    blobs = compiler.compile_modules(tgt, jobs)
+    members = [_member(m, blobs, options.source) for m in bundled]
+    runtime = [archive.Member(job.name, boot.KIND_MODULE, job.dfile, blobs[job.name],
+                              Path(job.path).read_bytes())
+               for job in jobs if job.name.startswith(boot.RUNTIME_PACKAGE + ".")]
+    external = {m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled}
+    layout = archive.Layout(
+        python=(tgt.version_string, tgt.magic), entry=entry, lazy=options.lazy,
+        shebang=options.shebang or f"/usr/bin/env python{tgt.short_version}",
+        external=external)
+    data = archive.build_bytes(layout, members, runtime)
+    archive.write_atomically(options.output, data)
+    return Result(options.output, len(data), modules, tgt, warnings)
+
+
+def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
+    """The manifest's entry and the search path, as Python would set sys.path[0]."""
+    extra = [os.path.abspath(p) for p in options.path]
+    if options.script is not None:
+        script = Path(options.script)
+        if not script.is_file():
+            raise EntryError(f"{options.script}: no such script file")
+        return (boot.ENTRY_SCRIPT, graph.MAIN, ""), [str(script.resolve().parent), *extra, *tgt.path]
+    here = [os.getcwd(), *extra, *tgt.path]
+    if options.module is not None:
+        return (boot.ENTRY_MODULE, options.module, ""), here
+    if options.function is not None:
+        return _object_ref(options.function, f"-e {options.function}"), here
+    value = target.console_script(tgt, options.console_script)
+    return _object_ref(value, f"-c {options.console_script}"), [*extra, *tgt.path]
+
+
+def _object_ref(text: str, what: str) -> tuple[str, str, str]:
+    """`pkg.mod:func` (extras allowed, as in entry points) -> a function entry."""
+    match = _OBJECT_REF.match(text)
+    if not match or not all(part.isidentifier() for part in
+                            (*match[1].split("."), *match[2].split("."))):
+        raise EntryError(f"{what}: expected MODULE:FUNCTION, such as pkg.cli:main")
+    return boot.ENTRY_FUNCTION, match[1], match[2]
+
+
+def _main_module(resolver: Resolver, name: str, given: str) -> str:
+    """runpy's rule: a package runs its __main__ submodule."""
+    spec = resolver.resolve(name)
+    if spec is None:
+        raise EntryError(f"-m {given}: no module named {name!r} on the search path")
+    if not spec.is_package:
+        return name
+    if resolver.resolve(f"{name}.__main__") is None:
+        raise EntryError(f"-m {given}: {name!r} is a package and cannot be directly "
+                         "executed (it has no __main__ module)")
+    return f"{name}.__main__"
+
+
+def _where(filename: str, line: int) -> str:
+    try:
+        shown = os.path.relpath(filename)
+        if shown.startswith(".."):
+            shown = filename
+    except ValueError:
+        shown = filename
+    return f"{shown}:{line}" if line else shown
+
+
+def _check(modules: graph.Graph, strict: bool) -> list[str]:
+    """Warnings for the user; ResolveError for what CPython would refuse (or --strict)."""
+    errors, warnings = [], []
+    for missing in modules.missing:
+        if missing.optional:
+            continue
+        where = _where(missing.filename, missing.line)
+        if missing.reason != "not found":
+            errors.append(f"{where}: {missing.reason} ({missing.name!r} in {missing.importer})")
+        else:
+            warnings.append(f"{where}: cannot find module {missing.name!r} "
+                            f"(imported by {missing.importer})")
+    for module in modules.modules.values():
+        if module.spec.kind == EXTENSION and not module.stdlib:
+            warnings.append(f"{module.name}: extension module {module.spec.origin} is not "
+                            "carried by this version of freeze; importing it will fail")
+        elif module.bundled and module.spec.kind == BYTECODE:
+            warnings.append(f"{module.name}: bytecode without source ({module.spec.origin}); "
+                            "its imports are not followed, add them with --include")
+    if strict and warnings and not errors:
+        errors = [f"{warnings[0]} (--strict; {len(warnings)} problem(s) in all)"]
+    if errors:
+        raise ResolveError(errors[0] if len(errors) == 1
+                           else f"{errors[0]} (and {len(errors) - 1} more)")
+    return warnings
+
+
+def archive_path(module: graph.Module) -> str:
+    """Where a module lives inside the archive (what __file__ shows after the archive path)."""
+    spec = module.spec
+    if module.name == graph.MAIN:
+        return os.path.basename(spec.origin)
+    base = module.name.replace(".", "/")
+    if spec.kind == NAMESPACE:
+        return base
+    suffix = os.path.splitext(spec.origin)[1]
+    return f"{base}/__init__{suffix}" if spec.is_package else base + suffix
+
+
+def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
+    """Compile jobs for the bundled modules and for the runtime modules after boot."""
+    jobs = [compiler.Job(m.name, m.spec.origin, archive_path(m), m.spec.kind == SOURCE)
+            for m in modules if m.spec.kind != NAMESPACE]
+    jobs += [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
+                          f"{boot.RUNTIME_PACKAGE}/{short}.py", True)
+             for short in boot.RUNTIME_MODULES]
+    return jobs
+
+
+def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:
+    kind = (boot.KIND_NAMESPACE if module.spec.kind == NAMESPACE else
+            boot.KIND_PACKAGE if module.spec.is_package else boot.KIND_MODULE)
+    source = None
+    if with_source and module.spec.kind == SOURCE:
+        source = Path(module.spec.origin).read_bytes()
+    return archive.Member(module.name, kind, archive_path(module), blobs.get(module.name), source)
+
+
+def _external_kind(module: graph.Module) -> str:
+    if module.spec.kind == BUILTIN:
+        return "builtin"
+    return "stdlib" if module.stdlib else module.spec.kind

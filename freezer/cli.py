@@ -1,0 +1,121 @@
+"""The `freeze` command: parse options, delegate, turn errors into exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import build as building
+from . import contents
+from .errors import FreezeError
+
+
+class _Failure(click.ClickException):
+    """One line on stderr, exit 2: the input was unusable."""
+
+    exit_code = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="freeze")
+def main() -> None:
+    """Freeze a Python application into one fast-starting archive."""
+
+
+@main.command()
+@click.argument("script", required=False)
+@click.option("-m", "--module", metavar="MODULE", help="Run MODULE as __main__ (like python -m).")
+@click.option("-e", "--entry-point", "function", metavar="PKG.MOD:FUNC",
+              help="Call FUNC; its return value is the exit status.")
+@click.option("-c", "--console-script", metavar="NAME",
+              help="Run an installed console script of the target environment.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Archive to write [default: dist/NAME.pyz].")
+@click.option("--python", "python", metavar="INTERPRETER", default=sys.executable,
+              show_default="the Python running freeze",
+              help="Resolve in this interpreter's environment and compile for it.")
+@click.option("--path", "paths", multiple=True, metavar="DIR",
+              help="Add a module search path entry (repeatable).")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Also bundle modules matching GLOB, e.g. 'pkg.plugins.*' (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Never bundle modules matching GLOB (repeatable).")
+@click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
+@click.option("--source/--no-source", default=True, show_default=True,
+              help="Embed sources for tracebacks and inspect.getsource.")
+@click.option("--lazy", is_flag=True,
+              help="Load bundled non-package modules lazily (importlib.util.LazyLoader).")
+@click.option("--shebang", metavar="COMMAND",
+              help="Interpreter line [default: /usr/bin/env pythonX.Y of the target].")
+def build(script: Optional[str], module: Optional[str], function: Optional[str],
+          console_script: Optional[str], output: Optional[Path], python: str,
+          paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],
+          strict: bool, source: bool, lazy: bool, shebang: Optional[str]) -> None:
+    """Freeze SCRIPT (or -m, -e, -c) into one archive."""
+    given = [x for x in (script, module, function, console_script) if x is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of SCRIPT, -m MODULE, -e PKG.MOD:FUNC "
+                               "or -c CONSOLE_SCRIPT")
+    if output is None:
+        stem = Path(script).stem if script else given[0].split(":")[0].rpartition(".")[2]
+        output = Path("dist") / f"{stem}.pyz"
+    options = building.Options(
+        output=output, script=script, module=module, function=function,
+        console_script=console_script, python=python, path=paths, include=include,
+        exclude=exclude, strict=strict, source=source, lazy=lazy, shebang=shebang)
+    try:
+        result = building.build(options)
+    except FreezeError as exc:
+        raise _Failure(str(exc)) from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    bundled = len(result.graph.bundled())
+    click.echo(f"wrote {result.output}: {bundled} modules, {result.size:,} bytes, "
+               f"for CPython {result.target.version_string}", err=True)
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+def inspect(archive: Path, as_json: bool) -> None:
+    """List what ARCHIVE holds: entry, Python, and every module's blob."""
+    try:
+        info = contents.describe(archive)
+    except FreezeError as exc:
+        raise _Failure(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    entry = info["entry"]
+    target = entry["module"] + (f":{entry['attribute']}" if entry["attribute"] else "")
+    click.echo(f"archive  {info['archive']} ({info['size']:,} bytes)")
+    click.echo(f"python   {info['python']['label']}")
+    click.echo(f"entry    {entry['kind']} {target}")
+    click.echo(f"lazy     {'yes' if info['lazy'] else 'no'}")
+    click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
+               "from the Python installation or not carried\n")
+    click.echo(f"{'KIND':<10} {'OFFSET':>10} {'LENGTH':>8} {'SOURCE':>8}  {'DIGEST':<32}  NAME")
+    for module in info["modules"]:
+        click.echo(f"{module['kind']:<10} {module['offset']:>10} {module['length']:>8} "
+                   f"{module['source_length']:>8}  {module['digest']:<32}  {module['name']}")
+    for name, kind in info["external"].items():
+        click.echo(f"{kind:<10} {'-':>10} {'-':>8} {'-':>8}  {'-':<32}  {name}")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify(archive: Path) -> None:
+    """Re-check every blob's digest and header; exit 1 naming each bad module."""
+    try:
+        problems = contents.verify(archive)
+    except FreezeError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{archive}: ok")

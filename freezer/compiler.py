@@ -1,0 +1,83 @@
+"""Compile bundled modules to PEP 552 hash-based .pyc blobs with the target interpreter.
+
+Bytecode is version-specific, so the target interpreter compiles: a few worker
+processes (one per core) each take a share of the modules and answer in marshal.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import CompileError
+from .runtime.boot import PYC_FLAGS
+from .target import Target
+
+# Runs in the target interpreter.  Input: marshal'd [(name, path, dfile, is_source)].
+# Output: marshal'd [(name, blob, error)] where error is (message, line) or None.
+_WORKER = r"""
+import marshal, sys
+from importlib.util import MAGIC_NUMBER, source_hash
+FLAGS = bytes.fromhex(sys.argv[1])
+results = []
+for name, path, dfile, is_source in marshal.loads(sys.stdin.buffer.read()):
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+        if is_source:
+            code = compile(data, dfile, "exec", dont_inherit=True)
+            blob = MAGIC_NUMBER + FLAGS + source_hash(data) + marshal.dumps(code)
+        elif data[:4] != MAGIC_NUMBER:
+            raise ValueError("bytecode is for another Python version (bad magic number)")
+        else:
+            marshal.loads(data[16:])
+            blob = MAGIC_NUMBER + FLAGS + bytes(8) + data[16:]
+        results.append((name, blob, None))
+    except SyntaxError as exc:
+        results.append((name, b"", ("syntax error: " + str(exc.msg), exc.lineno or 0)))
+    except Exception as exc:
+        results.append((name, b"", (type(exc).__name__ + ": " + str(exc), 0)))
+sys.stdout.buffer.write(marshal.dumps(results))
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One module to compile: `dfile` becomes co_filename (fixed up at run time)."""
+
+    name: str
+    path: str
+    dfile: str
+    is_source: bool
+
+
+def compile_modules(target: Target, jobs: Sequence[Job]) -> dict[str, bytes]:
+    """Blobs by module name; CompileError naming file:line for the first failure."""
+    workers = max(1, min(os.cpu_count() or 1, 4, len(jobs)))
+    shares = [list(jobs[i::workers]) for i in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(lambda share: _run_worker(target, share), shares))
+    by_name = {job.name: job for job in jobs}
+    blobs = {}
+    for name, blob, error in (result for answer in answers for result in answer):
+        if error is not None:
+            message, line = error
+            where = f"{by_name[name].path}:{line}" if line else by_name[name].path
+            raise CompileError(f"{where}: {message}")
+        blobs[name] = blob
+    return blobs
+
+
+def _run_worker(target: Target, share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
+    request = marshal.dumps([(j.name, j.path, j.dfile, j.is_source) for j in share])
+    proc = subprocess.run([target.executable, "-I", "-S", "-c", _WORKER, PYC_FLAGS.hex()],
+                          input=request, capture_output=True)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise CompileError(f"compiling with {target.executable} failed: {detail[0]}")
+    return marshal.loads(proc.stdout)

@@ -1,0 +1,103 @@
+"""Read an archive back: what it holds (inspect) and whether it is intact (verify).
+
+Both read through runtime/boot.py, the format's one definition, so what they
+check is exactly what a frozen app checks before running a blob.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from _imp import source_hash
+
+from .errors import FreezeError
+from .runtime import boot
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """One manifest record; offsets are absolute positions in the archive file."""
+
+    name: str
+    kind: str
+    path: str
+    offset: int
+    length: int
+    digest: str
+    source_offset: int
+    source_length: int
+
+
+def _open(path: Path) -> boot.Archive:
+    try:
+        return boot.Archive(str(path))
+    except (boot.ArchiveError, OSError, ValueError, EOFError) as exc:
+        raise FreezeError(str(exc) if isinstance(exc, boot.ArchiveError)
+                          else f"{path}: cannot read archive ({exc})") from None
+
+
+def _infos(records: dict[str, tuple]) -> list[ModuleInfo]:
+    return [ModuleInfo(name, r[boot.KIND], r[boot.PATH], r[boot.OFFSET], r[boot.SIZE],
+                       r[boot.DIGEST].hex(), r[boot.SOURCE_OFFSET], r[boot.SOURCE_SIZE])
+            for name, r in records.items()]
+
+
+def describe(path: Path) -> dict[str, Any]:
+    """Everything `freeze inspect` shows, as JSON-ready data."""
+    archive = _open(path)
+    try:
+        manifest = archive.manifest
+        version, magic = manifest[boot.MANIFEST_PYTHON]
+        kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
+        return {
+            "archive": str(path),
+            "size": Path(path).stat().st_size,
+            "python": {"version": version, "magic": magic.hex(),
+                       "label": boot.python_label(version, magic)},
+            "entry": {"kind": kind, "module": module, "attribute": attribute},
+            "lazy": manifest[boot.MANIFEST_LAZY],
+            "modules": [asdict(info) for info in _infos(manifest[boot.MANIFEST_MODULES])],
+            "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
+            "external": manifest[boot.MANIFEST_EXTERNAL],
+        }
+    finally:
+        archive.close()
+
+
+def verify(path: Path) -> list[str]:
+    """Problems found, one line each naming the module; empty when intact."""
+    archive = _open(path)
+    try:
+        magic = archive.manifest[boot.MANIFEST_PYTHON][1]
+        key = int.from_bytes(magic, "little")
+        problems = []
+        records = {**archive.manifest[boot.MANIFEST_RUNTIME],
+                   **archive.manifest[boot.MANIFEST_MODULES]}
+        for name, record in records.items():
+            problem = _check(archive, record, magic, key)
+            if problem:
+                problems.append(f"{path}: module {name!r}: {problem}")
+        return problems
+    finally:
+        archive.close()
+
+
+def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str | None:
+    if record[boot.KIND] == boot.KIND_NAMESPACE:
+        return None
+    try:
+        blob = archive.read(record[boot.OFFSET], record[boot.SIZE])
+        problem = boot.blob_problem(blob, record[boot.DIGEST], magic)
+        if problem or not record[boot.SOURCE_SIZE]:
+            return problem
+        source = archive.read_source(record)
+    except boot.ArchiveError as exc:
+        return str(exc).partition(": ")[2]
+    except zlib.error:
+        return "embedded source is damaged"
+    if blob[8:16] != source_hash(key, source):
+        return "embedded source does not match its bytecode"
+    return None

@@ -1,0 +1,199 @@
+"""The module graph: every module an entry point can reach, found offline.
+
+Starting from the entry, each bundled module's source is scanned for imports,
+names are resolved like the import system would (parents first, relative names
+against ``__package__``), and every outcome is data: modules found, imports
+missing (optional or not), modules excluded.  Reporting is the caller's job.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+from .errors import EntryError, FreezeError
+from .resolver import BYTECODE, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
+from .scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
+from .target import Target
+
+MAIN = "__main__"
+_WILDCARDS = "*?["
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module the entry can reach.
+
+    Attributes:
+        spec: where the target interpreter would find it.
+        bundled: carried in the archive (else the target provides it, or it is
+            an extension module, which this version records but cannot carry).
+        imports: resolved names of the modules it imports.
+    """
+
+    name: str
+    spec: Spec
+    bundled: bool
+    stdlib: bool
+    imports: tuple[str, ...] = ()
+
+    @property
+    def package(self) -> Optional[str]:
+        """``__package__`` as the import system would set it."""
+        if self.name == MAIN:
+            return None
+        return self.name if self.spec.is_package else self.name.rpartition(".")[0]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An import that does not resolve; `reason` is CPython's wording."""
+
+    name: str
+    importer: str
+    filename: str
+    line: int
+    optional: bool
+    reason: str = "not found"
+
+
+@dataclass
+class Graph:
+    modules: dict[str, Module] = field(default_factory=dict)
+    missing: list[Missing] = field(default_factory=list)
+    excluded: set[str] = field(default_factory=set)
+
+    def bundled(self) -> list[Module]:
+        return [self.modules[name] for name in sorted(self.modules)
+                if self.modules[name].bundled]
+
+
+class _Builder:
+    def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str]) -> None:
+        self.target = target
+        self.resolver = resolver
+        self.exclude = tuple(exclude)
+        self.graph = Graph()
+        self.queue: deque[str] = deque()
+        self.lines: dict[str, list[int]] = {}
+
+    def excluded(self, name: str) -> bool:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude):
+            self.graph.excluded.add(name)
+            return True
+        return False
+
+    def add(self, name: str, spec: Optional[Spec] = None) -> Optional[Module]:
+        """Add `name` and its parents; None when it (or a parent) is not found."""
+        if name in self.graph.modules:
+            return self.graph.modules[name]
+        parent = name.rpartition(".")[0]
+        if parent and self.add(parent) is None:
+            return None
+        if self.excluded(name):
+            return None
+        spec = spec or self.resolver.resolve(name)
+        if spec is None:
+            return None
+        stdlib = name != MAIN and self.target.is_stdlib(name)
+        bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE)
+        module = Module(name, spec, bundled, stdlib)
+        self.graph.modules[name] = module
+        if bundled and spec.kind == SOURCE:
+            self.queue.append(name)
+        return module
+
+    def follow(self, importer: Module) -> None:
+        """Scan one module and add what it imports."""
+        origin = importer.spec.origin
+        with open(origin, "rb") as file:
+            source = file.read()
+        try:
+            records = scan(source, version=self.target.version, platform=self.target.platform)
+        except ScanError as exc:
+            raise FreezeError(f"{origin}:{exc.line}: syntax error: {exc}") from None
+        imports = []
+        for index, record in enumerate(records):
+            anchor = importer.package if record.anchor is None else (
+                importer.name if record.anchor == ANCHOR_NAME else record.anchor)
+            try:
+                name = resolve_name(record.module, anchor)
+            except ValueError as exc:
+                self.miss(record.module, importer, source, index, record, str(exc))
+                continue
+            module = self.add(name)
+            if module is None:
+                if name not in self.graph.excluded:
+                    self.miss(name, importer, source, index, record)
+                continue
+            imports.append(name)
+            if module.spec.is_package:
+                # `from pkg import x`: x may be a submodule; if not, it is a name.
+                for attribute in record.names:
+                    if attribute != "*" and self.resolver.resolve(f"{name}.{attribute}"):
+                        if self.add(f"{name}.{attribute}") is not None:
+                            imports.append(f"{name}.{attribute}")
+        self.graph.modules[importer.name] = replace(importer, imports=tuple(dict.fromkeys(imports)))
+
+    def miss(self, name: str, importer: Module, source: bytes, index: int,
+             record: ImportRecord, reason: str = "not found") -> None:
+        """Record a missing import; only reported ones pay for a line number."""
+        origin = importer.spec.origin or ""
+        line = 0
+        if not record.optional:
+            if origin not in self.lines:
+                located = scan(source, version=self.target.version,
+                               platform=self.target.platform, lines=True)
+                self.lines[origin] = [r.line for r in located]
+            line = self.lines[origin][index]
+        self.graph.missing.append(Missing(name, importer.name, origin, line,
+                                          record.optional, reason))
+
+    def run(self) -> None:
+        while self.queue:
+            self.follow(self.graph.modules[self.queue.popleft()])
+
+    def include(self, pattern: str) -> None:
+        """Add the modules an --include glob names (walking packages for wildcards)."""
+        if not any(char in pattern for char in _WILDCARDS):
+            if self.add(pattern) is None:
+                raise EntryError(f"--include {pattern}: no module of that name on the search path")
+            return
+        literal = pattern[:min(pattern.find(c) for c in _WILDCARDS if c in pattern)]
+        root = literal.rpartition(".")[0]
+        if not root:
+            raise EntryError(f"--include {pattern}: a pattern must start with a package name, "
+                             "as in 'pkg.plugins.*'")
+        found = [name for name in self._descendants(root)
+                 if fnmatch.fnmatchcase(name, pattern)]
+        if not found:
+            raise EntryError(f"--include {pattern}: matches no module")
+        for name in found:
+            self.add(name)
+
+    def _descendants(self, name: str) -> Iterable[str]:
+        spec = self.resolver.resolve(name)
+        if spec is None or not spec.is_package:
+            return
+        for child in self.resolver.submodules(spec):
+            yield child
+            yield from self._descendants(child)
+
+
+def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,
+                module: Optional[str] = None, include: Sequence[str] = (),
+                exclude: Sequence[str] = ()) -> Graph:
+    """Everything reachable from a script file or a module name."""
+    builder = _Builder(target, resolver, exclude)
+    if script is not None:
+        builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
+    elif module is not None and builder.add(module) is None:
+        raise EntryError(f"{module}: no module of that name on the search path")
+    for pattern in include:
+        builder.include(pattern)
+    builder.run()
+    return builder.graph

@@ -1,0 +1,277 @@
+"""Discover a module's imports with libcst, without running it.
+
+The walker only collects ImportRecords; what they resolve to is the graph's
+business.  Branches that cannot run on the target (``if TYPE_CHECKING:``,
+``if sys.version_info < (3, 8):``, ``if sys.platform == "win32":``) are
+skipped, so they neither bloat the archive nor raise false warnings.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import Optional, Union
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+ANCHOR_NAME = "__name__"
+
+# Exceptions whose handler makes the imports in a `try` body optional.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
+_COMPARISONS = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
+    cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
+    cst.GreaterThanEqual: operator.ge,
+}
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One import statement or literal dynamic import, as written.
+
+    Attributes:
+        module: the module named, with leading dots when relative.
+        names: the names of a ``from`` import (``("*",)`` for a star import).
+        line: 1-based line of the statement.
+        optional: inside ``try`` whose handler catches ImportError.
+        in_function: inside a function body, so it runs only when called.
+        dynamic: ``__import__`` or ``importlib.import_module`` with literal arguments.
+        anchor: package a relative `module` is resolved against: None for the
+            importing module's ``__package__``, ANCHOR_NAME for its ``__name__``,
+            otherwise a literal package name.
+    """
+
+    module: str
+    names: tuple[str, ...] = ()
+    line: int = 0
+    optional: bool = False
+    in_function: bool = False
+    dynamic: bool = False
+    anchor: Optional[str] = None
+
+
+class ScanError(Exception):
+    """The source does not parse; `line` says where."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
+         lines: bool = False) -> list[ImportRecord]:
+    """Imports of one module's source that can run on the given target.
+
+    Line numbers cost libcst a second pass over the whole tree, so they are
+    0 unless `lines` is set; callers ask again for the few files they report on.
+    """
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise ScanError(exc.message, exc.raw_line) from None
+    positions = None
+    if lines:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    dynamic = any(word in source for word in _DYNAMIC_WORDS[type(source)])
+    walker = _Walker(_Conditions(tuple(version), platform), positions, dynamic)
+    walker.walk(module.body)
+    return walker.records
+
+
+class _Conditions:
+    """Evaluate `if` tests that depend only on the target: True, False or None."""
+
+    def __init__(self, version: tuple[int, ...], platform: str) -> None:
+        self._version = version
+        self._platform = platform
+
+    def truth(self, test: cst.BaseExpression) -> Optional[bool]:
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.truth(test.expression)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left, right = self.truth(test.left), self.truth(test.right)
+            if isinstance(test.operator, cst.And):
+                return False if False in (left, right) else (True if left and right else None)
+            return True if True in (left, right) else (False if left is right is False else None)
+        if get_full_name_for_node(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            return False
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            compare = _COMPARISONS.get(type(target.operator))
+            left, right = self._value(test.left), self._value(target.comparator)
+            if compare and left is not None and right is not None and type(left) is type(right):
+                return compare(left, right)
+        if (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
+                and test.func.attr.value == "startswith" and len(test.args) == 1):
+            subject, prefix = self._value(test.func.value), self._value(test.args[0].value)
+            if isinstance(subject, str) and isinstance(prefix, str):
+                return subject.startswith(prefix)
+        return None
+
+    def _value(self, node: cst.BaseExpression) -> object:
+        name = get_full_name_for_node(node)
+        if name == "sys.version_info":
+            return self._version
+        if name == "sys.platform":
+            return self._platform
+        if isinstance(node, (cst.SimpleString, cst.Integer)):
+            return node.evaluated_value
+        if isinstance(node, cst.Tuple):
+            items = tuple(self._value(element.value) for element in node.elements)
+            return None if None in items else items
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+            base, index = self._value(node.value), node.slice[0].slice
+            if isinstance(base, tuple) and isinstance(index, cst.Slice) and index.lower is None \
+                    and index.step is None and isinstance(index.upper, cst.Integer):
+                return base[:index.upper.evaluated_value]
+            if isinstance(base, tuple) and isinstance(index, cst.Index) \
+                    and isinstance(index.value, cst.Integer):
+                return base[index.value.evaluated_value]
+        return None
+
+
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for element in types:
+        node = element.value if isinstance(element, cst.Element) else element
+        name = get_full_name_for_node(node) or ""
+        if name.rpartition(".")[2] in _IMPORT_ERRORS:
+            return True
+    return False
+
+
+def _literal_string(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class _Walker:
+    """Walks statements only: expressions are visited just for dynamic imports."""
+
+    def __init__(self, conditions: _Conditions, positions: Optional[Mapping[cst.CSTNode, CodeRange]],
+                 dynamic: bool) -> None:
+        self.records: list[ImportRecord] = []
+        self._conditions = conditions
+        self._positions = positions
+        self._calls = _CallFinder(self) if dynamic else None
+        self._functions = 0
+        self._optional = 0
+
+    def add(self, node: cst.CSTNode, module: str, names: tuple[str, ...] = (),
+            dynamic: bool = False, anchor: Optional[str] = None) -> None:
+        line = self._positions[node].start.line if self._positions is not None else 0
+        self.records.append(ImportRecord(module, names, line, self._optional > 0,
+                                         self._functions > 0, dynamic, anchor))
+
+    def walk(self, statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            self._statement(statement)
+
+    def _block(self, block: cst.BaseSuite) -> None:
+        if isinstance(block, cst.SimpleStatementSuite):  # `if x: import y`
+            self._statement(block)
+        else:
+            self.walk(block.body)
+
+    def _statement(self, node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in node.body:
+                if isinstance(small, cst.Import):
+                    self._import(small)
+                elif isinstance(small, cst.ImportFrom):
+                    self._import_from(small)
+                elif self._calls is not None:
+                    small.visit(self._calls)
+        elif isinstance(node, cst.If):
+            truth = self._conditions.truth(node.test)
+            if truth is not False:
+                self._block(node.body)
+            if truth is not True and node.orelse is not None:
+                self._statement(node.orelse)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            guarded = any(_catches_import_error(handler) for handler in node.handlers)
+            self._optional += guarded
+            self._block(node.body)
+            self._optional -= guarded
+            for part in (*node.handlers, node.orelse, node.finalbody):
+                if part is not None:
+                    self._block(part.body)
+        elif isinstance(node, cst.FunctionDef):
+            self._functions += 1
+            self._block(node.body)
+            self._functions -= 1
+        elif isinstance(node, cst.Match):
+            for case in node.cases:
+                self._block(case.body)
+        elif isinstance(node, (cst.ClassDef, cst.For, cst.While, cst.With, cst.Else)):
+            self._block(node.body)
+            orelse = getattr(node, "orelse", None)
+            if orelse is not None:
+                self._block(orelse.body)
+
+    def _import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self.add(node, get_full_name_for_node(alias.name))
+
+    def _import_from(self, node: cst.ImportFrom) -> None:
+        dots = "." * len(node.relative)
+        module = get_full_name_for_node(node.module) if node.module is not None else ""
+        if isinstance(node.names, cst.ImportStar):
+            names: tuple[str, ...] = ("*",)
+        else:
+            names = tuple(get_full_name_for_node(alias.name) for alias in node.names)
+        self.add(node, dots + module, names)
+
+
+class _CallFinder(cst.CSTVisitor):
+    """Finds `__import__(...)` and `importlib.import_module(...)` with literal names."""
+
+    def __init__(self, walker: _Walker) -> None:
+        super().__init__()
+        self._walker = walker
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = get_full_name_for_node(node.func)
+        if callee == "__import__":
+            self._dunder_import(node)
+        elif callee in ("importlib.import_module", "import_module") and node.args:
+            self._import_module(node)
+
+    def _import_module(self, node: cst.Call) -> None:
+        module = _literal_string(node.args[0].value)
+        if module is None:
+            return
+        anchor = None
+        if len(node.args) > 1:
+            package = node.args[1].value
+            anchor = _literal_string(package)
+            if anchor is None:
+                name = get_full_name_for_node(package)
+                if name not in ("__package__", ANCHOR_NAME):
+                    return
+                anchor = ANCHOR_NAME if name == ANCHOR_NAME else None
+        self._walker.add(node, module, dynamic=True, anchor=anchor)
+
+    def _dunder_import(self, node: cst.Call) -> None:
+        args = {arg.keyword.value if arg.keyword else position: arg.value
+                for position, arg in enumerate(node.args)}
+        module = _literal_string(args[0]) if 0 in args else None
+        level_node = args.get(4, args.get("level"))
+        if module is None or (level_node is not None and not isinstance(level_node, cst.Integer)):
+            return
+        level = level_node.evaluated_value if isinstance(level_node, cst.Integer) else 0
+        fromlist = args.get(3, args.get("fromlist"))
+        names: tuple[str, ...] = ()
+        if isinstance(fromlist, (cst.List, cst.Tuple)):
+            literal = [_literal_string(element.value) for element in fromlist.elements]
+            names = tuple(name for name in literal if name)
+        self._walker.add(node, "." * level + module, names, dynamic=True)

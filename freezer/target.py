@@ -1,0 +1,117 @@
+"""What the target interpreter's import system would use, asked once.
+
+Everything version- or environment-specific (search path, suffix tables, magic
+number, builtin and stdlib names) comes from running the target interpreter,
+never from the interpreter running freeze.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import EntryError, TargetError
+
+SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
+
+_PROBE = r"""
+import _imp, importlib.machinery as m, importlib.util as u, json, sys, sysconfig
+print(json.dumps({
+    "executable": sys.executable,
+    "implementation": sys.implementation.name,
+    "version": list(sys.version_info[:3]),
+    "version_string": sys.version.split()[0],
+    "magic": u.MAGIC_NUMBER.hex(),
+    "path": [p for p in sys.path if p],
+    "extension_suffixes": m.EXTENSION_SUFFIXES,
+    "source_suffixes": m.SOURCE_SUFFIXES,
+    "bytecode_suffixes": m.BYTECODE_SUFFIXES,
+    "builtin_modules": sorted(sys.builtin_module_names),
+    "stdlib_modules": sorted(sys.stdlib_module_names),
+    "platform": sys.platform,
+    "stdlib_dirs": sorted({sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}),
+}))
+"""
+
+_CONSOLE_SCRIPT = r"""
+import json, sys
+from importlib.metadata import entry_points
+found = [ep.value for ep in entry_points(group="console_scripts", name=sys.argv[1])]
+print(json.dumps(found))
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The interpreter an archive is built for, as its import system sees things."""
+
+    executable: str
+    version: tuple[int, int, int]
+    version_string: str
+    magic: bytes
+    path: tuple[str, ...]
+    extension_suffixes: tuple[str, ...]
+    source_suffixes: tuple[str, ...]
+    bytecode_suffixes: tuple[str, ...]
+    builtin_modules: frozenset[str]
+    stdlib_modules: frozenset[str]
+    platform: str
+    stdlib_dirs: tuple[str, ...]
+
+    @property
+    def short_version(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+    def is_stdlib(self, name: str) -> bool:
+        """Top-level name shipped with CPython: resolved and recorded, not bundled."""
+        top = name.partition(".")[0]
+        return top in self.stdlib_modules or top in self.builtin_modules
+
+
+def _run(python: str, script: str, *args: str) -> str:
+    try:
+        proc = subprocess.run([python, "-c", script, *args], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TargetError(f"--python {python}: cannot run it ({exc})") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise TargetError(f"--python {python}: not a usable CPython 3.10+ ({last})")
+    return proc.stdout
+
+
+def probe(python: str) -> Target:
+    """Ask `python` once for its import configuration."""
+    try:
+        info = json.loads(_run(python, _PROBE))
+    except json.JSONDecodeError:
+        raise TargetError(f"--python {python}: unexpected output from the interpreter") from None
+    version = tuple(info["version"])
+    if info["implementation"] != "cpython" or version[:2] not in SUPPORTED:
+        raise TargetError(f"--python {python}: is {info['implementation']} "
+                          f"{info['version_string']}; freeze supports CPython 3.10 to 3.13")
+    return Target(
+        executable=info["executable"],
+        version=version,
+        version_string=info["version_string"],
+        magic=bytes.fromhex(info["magic"]),
+        path=tuple(info["path"]),
+        extension_suffixes=tuple(info["extension_suffixes"]),
+        source_suffixes=tuple(info["source_suffixes"]),
+        bytecode_suffixes=tuple(info["bytecode_suffixes"]),
+        builtin_modules=frozenset(info["builtin_modules"]),
+        stdlib_modules=frozenset(info["stdlib_modules"]),
+        platform=info["platform"],
+        stdlib_dirs=tuple(str(Path(p)) for p in info["stdlib_dirs"]),
+    )
+
+
+def console_script(target: Target, name: str) -> str:
+    """The `module:attr` a console script of the target environment runs."""
+    found = json.loads(_run(target.executable, _CONSOLE_SCRIPT, name))
+    if not found:
+        raise EntryError(f"-c {name}: no console script of that name is installed for "
+                         f"{target.executable}; check `pip show` in that environment")
+    return found[0]

@@ -1,0 +1,197 @@
+"""Stage 0 of a frozen app, and the one definition of the archive format.
+
+Python runs this file as the archive's ``__main__.py``: zipimport reads it and
+nothing else.  It opens the archive once, checks that this interpreter can run
+the bytecode, loads the rest of the runtime from verified blobs and hands over.
+
+Rule: import only modules that are built in or already loaded when Python runs
+a zip file (runpy has loaded os, importlib.util and friends by then).
+
+Layout of an archive (all integers little-endian)::
+
+    #!shebang line
+    blobs        code blobs (PEP 552 hash-based .pyc) and zlib-compressed sources
+    manifest     marshal'd dict (see MANIFEST_* keys), at an absolute offset
+    zip          one stored member, __main__.py (this file); its comment is
+    trailer      TRAILER_MAGIC, manifest offset (8), size (8), digest (16)
+
+The freezer imports these names to write the format; nothing else defines it.
+"""
+
+import marshal
+import os
+import sys
+from _blake2 import blake2b
+from _frozen_importlib_external import MAGIC_NUMBER
+
+FORMAT_VERSION = 1
+TRAILER_MAGIC = b"FREEZE\x00\x01"
+DIGEST_SIZE = 16
+TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
+RUNTIME_PACKAGE = "__freeze__"
+# Runtime modules in load order; each may import only the ones before it.
+RUNTIME_MODULES = ("importer", "entry")
+
+# Manifest keys.
+MANIFEST_FORMAT = "format"
+MANIFEST_PYTHON = "python"  # (version string, magic number)
+MANIFEST_ENTRY = "entry"  # (ENTRY_* kind, module name, attribute path or "")
+MANIFEST_LAZY = "lazy"
+MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
+MANIFEST_MODULES = "modules"  # {module name: record}
+MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
+
+ENTRY_SCRIPT = "script"
+ENTRY_MODULE = "module"
+ENTRY_FUNCTION = "function"
+
+# Module kinds.
+KIND_MODULE = "module"
+KIND_PACKAGE = "package"
+KIND_NAMESPACE = "namespace"
+
+# Fields of a module record: a plain tuple, because marshal loads tuples fastest.
+KIND, PATH, OFFSET, SIZE, DIGEST, SOURCE_OFFSET, SOURCE_SIZE = range(7)
+
+# PEP 552 header: magic, flags, source hash.  Blobs are hash-based and
+# unchecked: the archive's digests, not a source file, vouch for them.
+PYC_HEADER_SIZE = 16
+PYC_FLAGS = (0b01).to_bytes(4, "little")
+
+
+def digest(data):
+    """The digest the manifest records for every blob and for itself."""
+    return blake2b(data, digest_size=DIGEST_SIZE).digest()
+
+
+def pack_trailer(offset, size, manifest_digest):
+    return (TRAILER_MAGIC + offset.to_bytes(8, "little")
+            + size.to_bytes(8, "little") + manifest_digest)
+
+
+def python_label(version, magic):
+    magic_int = int.from_bytes(magic[:2], "little")
+    return "CPython {} (bytecode magic {})".format(version, magic_int)
+
+
+def blob_problem(blob, expected_digest, magic):
+    """What is wrong with a code blob, or None: checked before any unmarshal."""
+    if digest(blob) != expected_digest:
+        return "digest mismatch"
+    if blob[:4] != magic:
+        return "bad magic number"
+    if blob[4:8] != PYC_FLAGS:
+        return "bad .pyc flags"
+    return None
+
+
+class ArchiveError(Exception):
+    """The archive is not one we wrote, or it was damaged after the build."""
+
+
+class Archive:
+    """An open archive: its manifest and verified reads of its blobs.
+
+    The file stays open for the life of the process; pread needs no seek, so
+    threads and forked children can share the descriptor.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY)
+        try:
+            self.manifest = self._read_manifest()
+        except BaseException:
+            os.close(self.fd)
+            raise
+        self.modules = self.manifest[MANIFEST_MODULES]
+
+    def close(self):
+        os.close(self.fd)
+
+    def _read_manifest(self):
+        end = os.fstat(self.fd).st_size
+        trailer = os.pread(self.fd, TRAILER_SIZE, max(end - TRAILER_SIZE, 0))
+        magic_end = len(TRAILER_MAGIC)
+        if len(trailer) != TRAILER_SIZE or trailer[:magic_end] != TRAILER_MAGIC:
+            raise ArchiveError("{}: not a freeze archive (no trailer); rebuild it "
+                               "with `freeze build`".format(self.path))
+        offset = int.from_bytes(trailer[magic_end:magic_end + 8], "little")
+        size = int.from_bytes(trailer[magic_end + 8:magic_end + 16], "little")
+        data = os.pread(self.fd, size, offset)
+        if len(data) != size or digest(data) != trailer[magic_end + 16:]:
+            raise ArchiveError("{}: manifest is damaged (digest mismatch); rebuild "
+                               "the archive".format(self.path))
+        manifest = marshal.loads(data)
+        if manifest.get(MANIFEST_FORMAT) != FORMAT_VERSION:
+            raise ArchiveError("{}: archive format {!r} is not supported by this "
+                               "runtime".format(self.path, manifest.get(MANIFEST_FORMAT)))
+        return manifest
+
+    def check_python(self):
+        """Refuse to run bytecode made for another CPython, naming both."""
+        version, magic = self.manifest[MANIFEST_PYTHON]
+        if magic != MAGIC_NUMBER:
+            here = python_label(sys.version.split()[0], MAGIC_NUMBER)
+            major_minor = ".".join(version.split(".")[:2])
+            raise ArchiveError(
+                "{}: built for {}, but this is {}; run it with python{} or rebuild "
+                "it with `freeze build --python python{}.{}`".format(
+                    self.path, python_label(version, magic), here, major_minor,
+                    *sys.version_info[:2]))
+
+    def read(self, offset, size):
+        data = os.pread(self.fd, size, offset)
+        if len(data) != size:
+            raise ArchiveError("{}: truncated at byte {}; rebuild the archive"
+                               .format(self.path, offset))
+        return data
+
+    def read_code(self, name, record):
+        """Return the code object of a module, never unmarshalling bad bytes."""
+        blob = self.read(record[OFFSET], record[SIZE])
+        problem = blob_problem(blob, record[DIGEST], MAGIC_NUMBER)
+        if problem is not None:
+            raise ArchiveError("{}: module {!r} is damaged ({}); rebuild the archive"
+                               .format(self.path, name, problem))
+        return marshal.loads(memoryview(blob)[PYC_HEADER_SIZE:])
+
+    def read_source(self, record):
+        """Source bytes of a module, or None if the archive was built without."""
+        if not record[SOURCE_SIZE]:
+            return None
+        import zlib  # only tracebacks and inspect need sources
+        return zlib.decompress(self.read(record[SOURCE_OFFSET], record[SOURCE_SIZE]))
+
+
+def load_runtime(archive):
+    """Execute the runtime modules from the archive under a private package."""
+    module_type = type(sys)
+    package = module_type(RUNTIME_PACKAGE)
+    package.__path__ = []
+    package.__package__ = RUNTIME_PACKAGE
+    sys.modules[RUNTIME_PACKAGE] = package
+    sys.modules[RUNTIME_PACKAGE + ".boot"] = sys.modules[__name__]
+    records = archive.manifest[MANIFEST_RUNTIME]
+    for short in RUNTIME_MODULES:
+        name = RUNTIME_PACKAGE + "." + short
+        module = module_type(name)
+        module.__package__ = RUNTIME_PACKAGE
+        sys.modules[name] = module
+        exec(archive.read_code(name, records[name]), module.__dict__)
+        setattr(package, short, module)
+    return package
+
+
+def main():
+    try:
+        archive = Archive(os.path.abspath(__loader__.archive))
+        archive.check_python()
+        runtime = load_runtime(archive)
+    except (ArchiveError, OSError, ValueError, EOFError) as exc:
+        raise SystemExit("freeze: {}".format(exc)) from None
+    runtime.entry.run(archive, runtime.importer.install(archive))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Run the app's entry point as ``__main__``, the way ``python`` would.
+
+A script runs with ``__spec__`` None, a module with runpy's attributes, a
+function like a console script: its return value is the exit status.  An
+uncaught exception is reported without the runtime's own frames, so the
+traceback reads exactly as it would without freezing.
+"""
+
+import sys
+
+from .boot import ENTRY_FUNCTION, ENTRY_SCRIPT, MANIFEST_ENTRY
+
+
+def run(archive, finder):
+    kind, module_name, attribute = archive.manifest[MANIFEST_ENTRY]
+    try:
+        if kind == ENTRY_FUNCTION:
+            __import__(module_name)
+            target = sys.modules[module_name]
+            for part in attribute.split("."):
+                target = getattr(target, part)
+            sys.exit(target())
+        _run_main(finder, module_name, script=kind == ENTRY_SCRIPT)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        _report_uncaught(exc)
+
+
+def _run_main(finder, name, script):
+    spec = finder.find_spec(name)
+    loader = finder.loader
+    code = loader.get_code(name)
+    main = type(sys)("__main__")
+    main.__file__ = spec.origin
+    main.__loader__ = loader
+    main.__builtins__ = __builtins__
+    if script:
+        main.__spec__ = None
+        main.__package__ = None
+    else:
+        # As runpy._run_module_as_main: parents are imported first.
+        if spec.parent:
+            __import__(spec.parent)
+        main.__spec__ = spec
+        main.__package__ = spec.parent
+        main.__cached__ = None
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
+
+
+def _report_uncaught(exc):
+    """Print like the interpreter's top level, minus this module's frames.
+
+    The interpreter's own printer opens source files by name, which cannot
+    reach into the archive; the traceback module asks each module's loader.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__") == __name__:
+        tb = tb.tb_next
+    exc = exc.with_traceback(tb)
+    try:
+        sys.stdout.flush()  # as the interpreter does before printing a traceback
+    except Exception:
+        pass
+    if sys.excepthook is sys.__excepthook__:
+        import traceback
+        traceback.print_exception(type(exc), exc, tb)
+    else:
+        sys.excepthook(type(exc), exc, tb)
+    raise SystemExit(130 if isinstance(exc, KeyboardInterrupt) else 1)
