@@ -1,0 +1,204 @@
+"""The `freeze` command as a user meets it: entry forms, errors, inspect, verify, reproducibility."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import freeze, run_frozen, write_tree
+
+APP = {
+    "app.py": """
+        import sys
+        from pkg import greet
+        print(greet(sys.argv[1:]))
+        sys.exit(len(sys.argv) - 1)
+    """,
+    "pkg/__init__.py": """
+        from .words import join
+        def greet(args):
+            return "hello " + join(args)
+    """,
+    "pkg/words.py": """
+        def join(args):
+            return ",".join(args) or "nobody"
+    """,
+    "pkg/__main__.py": """
+        import sys
+        print("main of", __spec__.name, __name__, __package__, sys.argv[1:])
+    """,
+    "pkg/cli.py": """
+        def main():
+            print("cli main")
+            return 7
+    """,
+}
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "src", APP)
+
+
+def one_line_error(result, exit_code: int = 2) -> str:
+    assert result.returncode == exit_code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_script_entry_runs_with_args_and_exit_status(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist" / "app.pyz"
+    built = freeze("build", app / "app.py", "-o", out)
+    assert built.returncode == 0, built.stderr
+    assert "wrote" in built.stderr and "3 modules" in built.stderr
+    result = run_frozen(out, "a", "b", tmp_path=tmp_path)
+    assert (result.stdout, result.stderr, result.returncode) == ("hello a,b\n", "", 2)
+
+
+def test_module_entry_runs_package_main_like_runpy(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.pyz"
+    assert freeze("build", "-m", "pkg", "-o", out, cwd=app).returncode == 0
+    result = run_frozen(out, "x", tmp_path=tmp_path)
+    assert result.stdout == "main of pkg.__main__ __main__ pkg ['x']\n"
+
+
+def test_function_entry_exit_status_is_return_value(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "e.pyz"
+    assert freeze("build", "-e", "pkg.cli:main", "-o", out, cwd=app).returncode == 0
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert (result.stdout, result.returncode) == ("cli main\n", 7)
+
+
+def test_default_output_is_dist_stem(app: Path) -> None:
+    assert freeze("build", "app.py", cwd=app).returncode == 0
+    assert (app / "dist" / "app.pyz").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.py"], "missing.py: no such script file"),
+    (["-m", "nosuchmodule"], "-m nosuchmodule: no module named 'nosuchmodule'"),
+    (["-e", "pkg.cli"], "-e pkg.cli: expected MODULE:FUNCTION"),
+    (["-e", "nosuch.mod:main"], "nosuch.mod: no module of that name"),
+    (["-c", "no-such-console-script"], "-c no-such-console-script: no console script"),
+    (["app.py", "--python", "/nonexistent/python"], "--python /nonexistent/python: cannot run it"),
+    (["app.py", "--include", "nosuch.*"], "--include nosuch.*: matches no module"),
+])
+def test_bad_input_is_one_line_and_exit_2(app: Path, tmp_path: Path, args, message) -> None:
+    line = one_line_error(freeze("build", *args, "-o", tmp_path / "x.pyz", cwd=app))
+    assert message in line
+
+
+def test_syntax_error_names_file_and_line(app: Path, tmp_path: Path) -> None:
+    (app / "pkg" / "words.py").write_text("def join(args):\n    return (\n\nx = 1\n")
+    line = one_line_error(freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=app))
+    assert "pkg/words.py:" in line and "syntax error" in line
+
+
+def test_unwritable_output_is_one_line_and_leaves_nothing(app: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    line = one_line_error(freeze("build", "app.py", "-o", blocker / "app.pyz", cwd=app))
+    assert f"cannot write {blocker / 'app.pyz'}" in line
+
+
+def test_failed_build_keeps_previous_archive_and_leaves_no_temp(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    before = out.read_bytes()
+    (app / "app.py").write_text("print(\n")
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 2
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["app.pyz"]
+
+
+def test_relative_import_beyond_top_level_is_an_error(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import pkg.mod\n",
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "x = 1\nfrom ... import thing\n",
+    })
+    line = one_line_error(freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src))
+    assert "pkg/mod.py:2: attempted relative import beyond top-level package" in line
+
+
+def test_missing_import_warns_with_file_line_and_strict_fails(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": """
+            try:
+                import optional_thing
+            except ImportError:
+                optional_thing = None
+            import json
+
+
+            def later():
+                import not_installed_anywhere
+        """,
+    })
+    built = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
+    assert built.returncode == 0
+    warnings = [l for l in built.stderr.splitlines() if l.startswith("warning:")]
+    assert warnings == ["warning: app.py:9: cannot find module 'not_installed_anywhere' "
+                        "(imported by __main__)"]
+    strict = one_line_error(freeze("build", "app.py", "--strict", "-o", tmp_path / "y.pyz", cwd=src))
+    assert "not_installed_anywhere" in strict and "--strict" in strict
+
+
+def test_two_builds_are_byte_identical_and_epoch_is_honoured(app: Path, tmp_path: Path) -> None:
+    first, second, dated = tmp_path / "1.pyz", tmp_path / "2.pyz", tmp_path / "3.pyz"
+    for out in (first, second):
+        assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    assert first.read_bytes() == second.read_bytes()
+    env = dict(__import__("os").environ, SOURCE_DATE_EPOCH="1700000000")
+    assert freeze("build", "app.py", "-o", dated, cwd=app, env=env).returncode == 0
+    assert dated.read_bytes() != first.read_bytes()
+    import zipfile
+    assert zipfile.ZipFile(dated).getinfo("__main__.py").date_time == (2023, 11, 14, 22, 13, 20)
+
+
+def test_inspect_json_offsets_point_at_the_blobs(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    info = json.loads(freeze("inspect", "--json", out).stdout)
+    assert info["entry"] == {"kind": "script", "module": "__main__", "attribute": ""}
+    assert info["python"]["version"] == sys.version.split()[0]
+    names = {m["name"]: m for m in info["modules"]}
+    assert set(names) == {"__main__", "pkg", "pkg.words"}
+    assert info["external"] == {"sys": "builtin"}
+    data = out.read_bytes()
+    from freezer.runtime.boot import digest
+    for module in info["modules"]:
+        blob = data[module["offset"]:module["offset"] + module["length"]]
+        assert digest(blob).hex() == module["digest"]
+        assert blob[:4] == bytes.fromhex(info["python"]["magic"])
+    text = freeze("inspect", out).stdout
+    assert "entry    script __main__" in text and "pkg.words" in text
+
+
+def test_verify_passes_then_names_each_damaged_module(app: Path, tmp_path: Path) -> None:
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    ok = freeze("verify", out)
+    assert (ok.returncode, ok.stdout) == (0, f"{out}: ok\n")
+    info = json.loads(freeze("inspect", "--json", out).stdout)
+    data = bytearray(out.read_bytes())
+    for module in info["modules"]:
+        if module["name"] in ("pkg", "pkg.words"):
+            data[module["offset"] + module["length"] // 2] ^= 0x01
+    out.write_bytes(bytes(data))
+    bad = freeze("verify", out)
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [f"{out}: module 'pkg': digest mismatch",
+                                       f"{out}: module 'pkg.words': digest mismatch"]
+
+
+def test_inspect_rejects_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
+    other = tmp_path / "other.zip"
+    other.write_bytes(b"PK\x05\x06" + bytes(18))
+    line = one_line_error(freeze("inspect", other))
+    assert "not a freeze archive" in line

@@ -1,0 +1,221 @@
+"""The runtime inside an archive: modules look real, damage is caught, laziness is real."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import freeze, run_frozen, run_python, write_tree
+
+PYENV = Path("/root/.pyenv/versions")
+
+# Prints what a program can observe about its modules, with the code root
+# (the source tree, or the archive) replaced by ROOT so both runs compare.
+PROBE_APP = {
+    "app.py": '''
+        import importlib, inspect, json, linecache, sys
+        import pkg.mod
+        import ns.portion_a, ns.portion_b
+        from pkg import sub
+
+        ROOT = sys.argv[1]
+
+        def rel(value):
+            if isinstance(value, str):
+                return value.replace(ROOT, "ROOT")
+            if isinstance(value, (list, tuple)) or type(value).__name__ == "_NamespacePath":
+                return [rel(v) for v in value]
+            return value
+
+        def describe(module):
+            spec = module.__spec__
+            loader = spec.loader
+            info = {
+                "name": module.__name__, "package": module.__package__,
+                "file": rel(getattr(module, "__file__", None)),
+                "path": rel(getattr(module, "__path__", None)),
+                "spec": [spec.name, spec.parent, rel(spec.origin), spec.has_location,
+                         rel(spec.submodule_search_locations)],
+                "loader_is_module_loader": module.__loader__ is loader,
+            }
+            if spec.origin and hasattr(loader, "get_source"):
+                info["is_package"] = loader.is_package(spec.name)
+                info["source_ok"] = loader.get_source(spec.name) == open_source(module)
+                info["get_data_ok"] = loader.get_data(module.__file__) == open_source(module).encode()
+                info["filename"] = rel(loader.get_filename(spec.name))
+            return info
+
+        def open_source(module):
+            return SOURCES[module.__name__]
+
+        SOURCES = json.loads(sys.argv[2])
+        report = [describe(m) for m in (pkg, pkg.mod, sub, ns, ns.portion_a, ns.portion_b)]
+        report.append(inspect.getsource(pkg.mod.function))
+        report.append(linecache.getline(pkg.mod.__file__, 2))
+        report.append(rel(pkg.mod.function.__code__.co_filename))
+        report.append(rel(__file__))
+        report.append([__name__, __spec__, __package__])
+        print(json.dumps(report, indent=1))
+    ''',
+    "pkg/__init__.py": "from . import sub\n",
+    "pkg/mod.py": '''
+        def function():
+            return "defined on line 2"
+    ''',
+    "pkg/sub/__init__.py": "",
+    "first/ns/portion_a.py": "A = 1\n",
+    "second/ns/portion_b.py": "B = 2\n",
+}
+
+
+def sources(root: Path) -> str:
+    return json.dumps({
+        "pkg": (root / "pkg/__init__.py").read_text(),
+        "pkg.mod": (root / "pkg/mod.py").read_text(),
+        "pkg.sub": (root / "pkg/sub/__init__.py").read_text(),
+        "ns.portion_a": (root / "first/ns/portion_a.py").read_text(),
+        "ns.portion_b": (root / "second/ns/portion_b.py").read_text(),
+    })
+
+
+def test_modules_look_like_the_real_thing(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", PROBE_APP)
+    out = tmp_path / "probe.pyz"
+    built = freeze("build", "app.py", "--path", "first", "--path", "second", "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    frozen = run_frozen(out, out, sources(src), tmp_path=tmp_path)
+    assert frozen.returncode == 0, frozen.stderr
+    # Unfrozen twin: the same tree, with the two namespace portions on sys.path.
+    unfrozen_env_script = src / "run_unfrozen.py"
+    unfrozen_env_script.write_text(
+        "import runpy, sys\n"
+        f"sys.path[:0] = [{str(src)!r}, {str(src / 'first')!r}, {str(src / 'second')!r}]\n"
+        f"sys.argv = [{str(src / 'app.py')!r}] + sys.argv[1:]\n"
+        f"runpy.run_path({str(src / 'app.py')!r}, run_name='__main__')\n")
+    unfrozen = run_python(unfrozen_env_script, src, sources(src), tmp_path=tmp_path, flags=["-I", "-S"])
+    assert unfrozen.returncode == 0, unfrozen.stderr
+    got, want = json.loads(frozen.stdout), json.loads(unfrozen.stdout)
+    # runpy.run_path sets __package__ to ""; `python app.py` (and a frozen app) set None.
+    want[10][2] = None
+    # Namespace portions merge into one directory inside the archive.
+    want[3]["path"] = want[3]["spec"][4] = ["ROOT/ns"]
+    for entry in want[4:6]:
+        entry["file"] = entry["filename"] = entry["spec"][2] = entry["spec"][2].replace(
+            "ROOT/first/", "ROOT/").replace("ROOT/second/", "ROOT/")
+    assert got == want
+
+
+def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import victim\nprint('main ran')\n",
+        "victim.py": "print('victim ran')\n",
+    })
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
+    info = json.loads(freeze("inspect", "--json", out).stdout)
+    victim = next(m for m in info["modules"] if m["name"] == "victim")
+    pristine = out.read_bytes()
+    damaged = tmp_path / "damaged.pyz"
+    for position in range(victim["offset"], victim["offset"] + victim["length"]):
+        data = bytearray(pristine)
+        data[position] ^= 0x5A
+        damaged.write_bytes(bytes(data))
+        result = run_frozen(damaged, tmp_path=tmp_path)
+        assert result.returncode == 1, (position, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr == (f"freeze: {damaged}: module 'victim' is damaged "
+                                 "(digest mismatch); rebuild the archive\n")
+
+
+def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": "try:\n    import victim\nexcept ImportError:\n    print('hidden')\n",
+        "victim.py": "X = 1\n",
+    })
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
+    victim = next(m for m in json.loads(freeze("inspect", "--json", out).stdout)["modules"]
+                  if m["name"] == "victim")
+    data = bytearray(out.read_bytes())
+    data[victim["offset"] + victim["length"] - 1] ^= 1
+    out.write_bytes(bytes(data))
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "module 'victim' is damaged" in result.stderr
+
+
+def test_damaged_manifest_is_one_line(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"app.py": "print('hi')\n"})
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
+    from freezer.runtime import boot
+    data = bytearray(out.read_bytes())
+    trailer = data[-boot.TRAILER_SIZE:]
+    start = len(boot.TRAILER_MAGIC)
+    offset = int.from_bytes(trailer[start:start + 8], "little")
+    size = int.from_bytes(trailer[start + 8:start + 16], "little")
+    data[offset + size // 2] ^= 1
+    out.write_bytes(bytes(data))
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == f"freeze: {out}: manifest is damaged (digest mismatch); rebuild the archive\n"
+
+
+def test_lazy_defers_module_bodies_until_first_use(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": """
+            import sys
+            import pkg.heavy
+            print("imported", type(sys.modules["pkg.heavy"]).__name__)
+            print(pkg.heavy.VALUE)
+        """,
+        "pkg/__init__.py": "print('package body')\n",
+        "pkg/heavy.py": "print('heavy body')\nVALUE = 42\n",
+    })
+    eager, lazy = tmp_path / "eager.pyz", tmp_path / "lazy.pyz"
+    assert freeze("build", "app.py", "-o", eager, cwd=src).returncode == 0
+    assert freeze("build", "app.py", "--lazy", "-o", lazy, cwd=src).returncode == 0
+    assert run_frozen(eager, tmp_path=tmp_path).stdout == (
+        "package body\nheavy body\nimported module\n42\n")
+    assert run_frozen(lazy, tmp_path=tmp_path).stdout == (
+        "package body\nimported _LazyModule\nheavy body\n42\n")
+
+
+def other_python() -> Path | None:
+    """An installed CPython 3.10, 3.12 or 3.13 (not the one running the tests)."""
+    for version in sorted(PYENV.glob("3.1[0-3].*"), reverse=True):
+        python = version / "bin" / "python"
+        if python.exists() and version.name.rsplit(".", 1)[0] != "%d.%d" % sys.version_info[:2]:
+            return python
+    return None
+
+
+@pytest.mark.slow
+def test_python_option_builds_for_another_version_and_mismatch_is_clear(tmp_path: Path) -> None:
+    python = other_python()
+    if python is None:
+        pytest.skip("no other CPython 3.10-3.13 installed")
+    import subprocess
+    venv = tmp_path / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", venv], check=True)
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import sys, pkg\nprint(pkg.VERSION, sys.version_info[:2])\n",
+        "pkg/__init__.py": "import sys\nVERSION = 'ok'\n",
+    })
+    out = tmp_path / "other.pyz"
+    built = freeze("build", "app.py", "--python", venv / "bin" / "python", "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True).stdout.strip()
+    assert out.read_bytes().startswith(f"#!/usr/bin/env python{version}\n".encode())
+    ok = run_frozen(out, tmp_path=tmp_path, python=python)
+    assert (ok.returncode, ok.stdout) == (0, f"ok {tuple(map(int, version.split('.')))}\n")
+    wrong = run_frozen(out, tmp_path=tmp_path)
+    assert wrong.returncode == 1 and wrong.stdout == ""
+    assert wrong.stderr.count("\n") == 1
+    assert f"built for CPython {version}" in wrong.stderr
+    assert "this is CPython %d.%d" % sys.version_info[:2] in wrong.stderr
+    assert "freeze build --python python%d.%d" % sys.version_info[:2] in wrong.stderr
