@@ -74,7 +74,8 @@ def build(script: Optional[str], module: Optional[str], function: Optional[str],
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     bundled = len(result.graph.bundled())
-    click.echo(f"wrote {result.output}: {bundled} modules, {result.size:,} bytes, "
+    click.echo(f"wrote {result.output}: {bundled} module{'s' if bundled != 1 else ''}, "
+               f"{result.size:,} bytes, "
                f"for CPython {result.target.version_string}", err=True)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .errors import EntryError, FreezeError
-from .resolver import BYTECODE, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
+from .resolver import BUILTIN, BYTECODE, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
 from .scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
 from .target import Target
 
@@ -99,13 +99,20 @@ class _Builder:
         spec = spec or self.resolver.resolve(name)
         if spec is None:
             return None
-        stdlib = name != MAIN and self.target.is_stdlib(name)
+        stdlib = name != MAIN and self._provided(spec)
         bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE)
         module = Module(name, spec, bundled, stdlib)
         self.graph.modules[name] = module
         if bundled and spec.kind == SOURCE:
             self.queue.append(name)
         return module
+
+    def _provided(self, spec: Spec) -> bool:
+        """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""
+        if spec.kind == BUILTIN or spec.name in self.target.frozen_modules:
+            return True
+        places = [spec.origin] if spec.origin else list(spec.search_locations or ())
+        return bool(places) and all(self.target.provides(place) for place in places)
 
     def follow(self, importer: Module) -> None:
         """Scan one module and add what it imports."""

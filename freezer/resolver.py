@@ -111,8 +111,12 @@ class Resolver:
         found = set()
         for location in spec.search_locations or ():
             for entry in self._listing(location) or ():
-                if os.path.isdir(os.path.join(location, entry)):
-                    if entry.isidentifier() and entry != "__pycache__":
+                directory = os.path.join(location, entry)
+                if os.path.isdir(directory):
+                    # Like pkgutil: regular packages only, not namespace or data dirs.
+                    if entry.isidentifier() and entry != "__pycache__" and any(
+                            os.path.isfile(os.path.join(directory, "__init__" + suffix))
+                            for suffix, _ in self._loaders):
                         found.add(entry)
                     continue
                 for suffix, _ in self._loaders:

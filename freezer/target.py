@@ -8,16 +8,17 @@ never from the interpreter running freeze.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import EntryError, TargetError
 
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
 
 _PROBE = r"""
-import _imp, importlib.machinery as m, importlib.util as u, json, sys, sysconfig
+import _imp, importlib.machinery as m, importlib.util as u, json, site, sys, sysconfig
+paths = sysconfig.get_paths()
 print(json.dumps({
     "executable": sys.executable,
     "implementation": sys.implementation.name,
@@ -29,9 +30,10 @@ print(json.dumps({
     "source_suffixes": m.SOURCE_SUFFIXES,
     "bytecode_suffixes": m.BYTECODE_SUFFIXES,
     "builtin_modules": sorted(sys.builtin_module_names),
-    "stdlib_modules": sorted(sys.stdlib_module_names),
     "platform": sys.platform,
-    "stdlib_dirs": sorted({sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")}),
+    "frozen_modules": sorted(getattr(_imp, "_frozen_module_names", lambda: ())()),
+    "stdlib_dirs": sorted({paths["stdlib"], paths["platstdlib"]}),
+    "site_dirs": sorted({paths["purelib"], paths["platlib"], *site.getsitepackages()}),
 }))
 """
 
@@ -56,18 +58,26 @@ class Target:
     source_suffixes: tuple[str, ...]
     bytecode_suffixes: tuple[str, ...]
     builtin_modules: frozenset[str]
-    stdlib_modules: frozenset[str]
+    frozen_modules: frozenset[str]
     platform: str
     stdlib_dirs: tuple[str, ...]
+    site_dirs: tuple[str, ...]
 
     @property
     def short_version(self) -> str:
         return f"{self.version[0]}.{self.version[1]}"
 
-    def is_stdlib(self, name: str) -> bool:
-        """Top-level name shipped with CPython: resolved and recorded, not bundled."""
-        top = name.partition(".")[0]
-        return top in self.stdlib_modules or top in self.builtin_modules
+    def provides(self, origin: str) -> bool:
+        """The file is part of the interpreter's standard library (not site-packages).
+
+        Decided by location, not name: an app's own `calendar.py` beside its
+        script shadows the stdlib module and must be bundled.
+        """
+        return (_under(origin, self.stdlib_dirs) and not _under(origin, self.site_dirs))
+
+
+def _under(path: str, directories: tuple[str, ...]) -> bool:
+    return any(path.startswith(directory.rstrip(os.sep) + os.sep) for directory in directories)
 
 
 def _run(python: str, script: str, *args: str) -> str:
@@ -102,9 +112,10 @@ def probe(python: str) -> Target:
         source_suffixes=tuple(info["source_suffixes"]),
         bytecode_suffixes=tuple(info["bytecode_suffixes"]),
         builtin_modules=frozenset(info["builtin_modules"]),
-        stdlib_modules=frozenset(info["stdlib_modules"]),
+        frozen_modules=frozenset(info["frozen_modules"]),
         platform=info["platform"],
-        stdlib_dirs=tuple(str(Path(p)) for p in info["stdlib_dirs"]),
+        stdlib_dirs=tuple(info["stdlib_dirs"]),
+        site_dirs=tuple(info["site_dirs"]),
     )
 
 
