@@ -93,6 +93,8 @@ class _Builder:
             return self.graph.modules[name]
         parent = name.rpartition(".")[0]
         if parent and self.add(parent) is None:
+            if parent in self.graph.excluded:  # excluding a package excludes its submodules
+                self.graph.excluded.add(name)
             return None
         if self.excluded(name):
             return None

@@ -8,6 +8,7 @@ skipped, so they neither bloat the archive nor raise false warnings.
 
 from __future__ import annotations
 
+import ast
 import operator
 from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
@@ -72,7 +73,8 @@ def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise ScanError(exc.message, exc.raw_line) from None
+        message, line = _cpython_syntax_error(source) or (exc.message, exc.raw_line)
+        raise ScanError(message, line) from None
     positions = None
     if lines:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -80,6 +82,17 @@ def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
     walker = _Walker(_Conditions(tuple(version), platform), positions, dynamic)
     walker.walk(module.body)
     return walker.records
+
+
+def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
+    """CPython's message and line: libcst's can be a line late, or 1 for tokenizer errors."""
+    try:
+        compile(source, "<scan>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return (exc.msg, exc.lineno) if exc.lineno else None
+    except ValueError:  # null bytes
+        return None
+    return None
 
 
 class _Conditions:
@@ -114,7 +127,8 @@ class _Conditions:
         return None
 
     def _value(self, node: cst.BaseExpression) -> object:
-        name = get_full_name_for_node(node)
+        # get_full_name_for_node names a subscript or call after its base: not a value.
+        name = get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
         if name == "sys.version_info":
             return self._version
         if name == "sys.platform":

@@ -1,0 +1,289 @@
+"""The module graph over small trees: what is reached, recorded, missing or left out.
+
+Trees are dicts of path -> source next to the expectations; the target is the
+interpreter running the tests, probed once, and the search path is the tree
+followed by that interpreter's own path (so the stdlib resolves as it would).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from freezer.errors import EntryError, FreezeError
+from freezer.graph import MAIN, Graph, Missing, build_graph
+from freezer.resolver import BUILTIN, NAMESPACE, SOURCE, Resolver
+from freezer.target import Target, probe
+
+
+@pytest.fixture(scope="module")
+def target() -> Target:
+    """Probing runs an interpreter: once per module is enough."""
+    return probe(sys.executable)
+
+
+def write_tree(root: Path, files: Mapping[str, str]) -> Path:
+    """Write {relative path: dedented source}; a trailing "/" makes an empty directory."""
+    for relative, text in files.items():
+        path = root / relative
+        if relative.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def graph_of(target: Target, tree: Path, *, script: str | None = "app.py",
+             module: str | None = None, **options: tuple[str, ...]) -> Graph:
+    """The graph a build of `tree` would use, with the stdlib behind the tree."""
+    resolver = Resolver.for_target(target, [str(tree), *target.path])
+    return build_graph(target, resolver, script=script and str(tree / script), module=module,
+                       **options)
+
+
+def bundled_names(graph: Graph) -> set[str]:
+    """What goes into the archive: the set the assertions are about."""
+    return {module.name for module in graph.bundled()}
+
+
+def cpython_import_error(tree: Path, code: str) -> str:
+    """The message CPython's ImportError carries for `code` run against `tree`."""
+    script = (f"import sys; sys.path.insert(0, {str(tree)!r})\n"
+              f"try:\n    {code}\nexcept ImportError as exc:\n    print(exc)")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", script],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
+    return proc.stdout.strip()
+
+
+REACHED = {
+    "app.py": """
+        import importlib
+        import a.b.c
+        from pkg import sub, helper_name
+        from pkg import *
+
+        def later():
+            import lazy
+
+        importlib.import_module("dyn.target")
+        """,
+    "a/__init__.py": "",
+    "a/b/__init__.py": "",
+    "a/b/c.py": "",
+    "a/b/unused.py": "",
+    "pkg/__init__.py": """
+        from . import util
+        from .loader import load
+        helper_name = 1
+        """,
+    "pkg/util.py": "from .sub.deep import value",
+    "pkg/sub/__init__.py": "from ..util import *",
+    "pkg/sub/deep.py": "value = 1",
+    "pkg/loader.py": """
+        import importlib
+        def load():
+            importlib.import_module(".plugins.first", __package__)
+            importlib.import_module(".second", "pkg.plugins")
+        """,
+    "pkg/plugins/__init__.py": "",
+    "pkg/plugins/first.py": "",
+    "pkg/plugins/second.py": "",
+    "pkg/plugins/unused.py": "",
+    "pkg/helper_name.txt": "not a module, whatever its name",
+    "lazy.py": "",
+    "dyn/target.py": "",
+}
+
+
+def test_modules_reached(target: Target, tmp_path: Path) -> None:
+    graph = graph_of(target, write_tree(tmp_path, REACHED))
+    assert bundled_names(graph) == {
+        MAIN, "a", "a.b", "a.b.c", "pkg", "pkg.util", "pkg.sub", "pkg.sub.deep",
+        "pkg.loader", "pkg.plugins", "pkg.plugins.first", "pkg.plugins.second",
+        "lazy", "dyn", "dyn.target",
+    }
+    assert graph.missing == []
+    # `from pkg import sub, helper_name`: sub is a submodule, helper_name a name.
+    assert graph.modules[MAIN].imports == (
+        "importlib", "a.b.c", "pkg", "pkg.sub", "lazy", "dyn.target")
+    assert graph.modules["pkg"].imports == ("pkg", "pkg.util", "pkg.loader")
+    assert graph.modules["dyn"].spec.kind == NAMESPACE
+    assert graph.modules["pkg.sub.deep"].spec == graph_of(
+        target, tmp_path, script=None, module="pkg.sub.deep").modules["pkg.sub.deep"].spec
+
+
+def test_module_entry_point(target: Target, tmp_path: Path) -> None:
+    graph = graph_of(target, write_tree(tmp_path, REACHED), script=None, module="pkg.util")
+    assert bundled_names(graph) == {"pkg", "pkg.util", "pkg.sub", "pkg.sub.deep", "pkg.loader",
+                                    "pkg.plugins", "pkg.plugins.first", "pkg.plugins.second"}
+    assert MAIN not in graph.modules
+    with pytest.raises(EntryError, match="nothere"):
+        graph_of(target, tmp_path, script=None, module="nothere")
+
+
+def test_stdlib_recorded_not_bundled_not_scanned(target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, {"app.py": "import json\nimport sys\nimport email.mime.text\n"})
+    graph = graph_of(target, tree)
+    for name in ("json", "sys", "email", "email.mime", "email.mime.text"):
+        module = graph.modules[name]
+        assert module.stdlib and not module.bundled, name
+        assert module.imports == (), f"{name} was scanned"
+    assert graph.modules["sys"].spec.kind == BUILTIN
+    assert graph.modules["json"].spec.kind == SOURCE
+    # json/__init__.py imports .decoder: never scanned, so never reached.
+    assert "json.decoder" not in graph.modules
+    assert bundled_names(graph) == {MAIN}
+    assert graph.missing == []
+
+
+MISSING = {
+    "app.py": "import pkg.mod\n",
+    "pkg/__init__.py": "",
+    "pkg/mod.py": """
+        import os
+        import pkg
+
+        import nothere
+        try:
+            import optional_thing
+        except ImportError:
+            optional_thing = None
+        from pkg import not_a_submodule
+        from .gone import x
+        import pkg.nope.deeper
+        def f():
+            import later_missing
+        """,
+}
+
+
+def test_missing_imports(target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, MISSING)
+    graph = graph_of(target, tree)
+    mod = str(tree / "pkg" / "mod.py")
+    assert graph.missing == [
+        Missing("nothere", "pkg.mod", mod, 4, False),
+        # Optional ones are never reported, so they are not given a line.
+        Missing("optional_thing", "pkg.mod", mod, 0, True),
+        Missing("pkg.gone", "pkg.mod", mod, 10, False),
+        Missing("pkg.nope.deeper", "pkg.mod", mod, 11, False),
+        Missing("later_missing", "pkg.mod", mod, 13, False),
+    ]
+    assert bundled_names(graph) == {MAIN, "pkg", "pkg.mod"}
+
+
+def test_relative_import_beyond_top_level(target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, {
+        "app.py": """
+            import pkg.sub.mod
+            from . import sibling
+            """,
+        "pkg/__init__.py": "",
+        "pkg/sub/__init__.py": "from .. import fine",
+        "pkg/fine.py": "",
+        "pkg/sub/mod.py": """
+            from .. import fine
+            from ... import too_far
+            """,
+    })
+    graph = graph_of(target, tree)
+    beyond = cpython_import_error(tree, "import pkg.sub.mod")
+    no_parent = cpython_import_error(tree, "exec('from . import sibling', {'__name__': '__main__'})")
+    assert beyond == "attempted relative import beyond top-level package"
+    assert no_parent == "attempted relative import with no known parent package"
+    assert graph.missing == [
+        Missing(".", MAIN, str(tree / "app.py"), 2, False, no_parent),
+        Missing("...", "pkg.sub.mod", str(tree / "pkg/sub/mod.py"), 2, False, beyond),
+    ]
+    assert "pkg.fine" in graph.modules
+
+
+HEAVY = {
+    "app.py": """
+        import pkg
+        import pkg.heavy
+        from pkg import heavy, light
+        import pkg.heavy.sub
+        from pkg.heavy_extra import thing
+        import pkg.heavyweight.core
+        from pkg.heavyweight.core import name
+        """,
+    "pkg/__init__.py": "",
+    "pkg/light.py": "",
+    "pkg/heavy/__init__.py": "import not_installed_anywhere",
+    "pkg/heavy/sub.py": "",
+    "pkg/heavy_extra.py": "thing = 1",
+    "pkg/heavyweight/__init__.py": "",
+    "pkg/heavyweight/core.py": "import also_not_installed",
+}
+
+
+@pytest.mark.parametrize("patterns", [("pkg.heavy*",), ("pkg.heavy", "pkg.heavy_extra",
+                                                       "pkg.heavyweight")])
+def test_exclude_keeps_modules_out_and_quiet(target: Target, tmp_path: Path,
+                                             patterns: tuple[str, ...]) -> None:
+    """Excluding a package excludes its submodules too: none is reported missing."""
+    graph = graph_of(target, write_tree(tmp_path, HEAVY), exclude=patterns)
+    assert bundled_names(graph) == {MAIN, "pkg", "pkg.light"}
+    assert graph.missing == []
+    assert {"pkg.heavy", "pkg.heavy_extra", "pkg.heavyweight"} <= graph.excluded
+    assert not any(name.startswith("pkg.heavy") for name in graph.modules)
+
+
+PLUGINS = {
+    "app.py": "import pkg\n",
+    "pkg/__init__.py": "",
+    "pkg/helpers.py": "",
+    "pkg/plugins/__init__.py": "",
+    "pkg/plugins/alpha.py": "from pkg import helpers",
+    "pkg/plugins/beta.py": "",
+    "pkg/plugins/_private.py": "",
+    "pkg/plugins/gamma/__init__.py": "",
+    "pkg/plugins/gamma/inner.py": "",
+    "pkg/plugins/assets/logo.txt": "not code",
+    "pkg/other.py": "",
+}
+
+
+def test_include_adds_every_plugin_on_disk(target: Target, tmp_path: Path) -> None:
+    graph = graph_of(target, write_tree(tmp_path, PLUGINS), include=("pkg.plugins.*",))
+    assert bundled_names(graph) == {
+        MAIN, "pkg", "pkg.plugins", "pkg.plugins.alpha", "pkg.plugins.beta",
+        "pkg.plugins._private", "pkg.plugins.gamma", "pkg.plugins.gamma.inner",
+        "pkg.helpers",  # imported by alpha: included modules are scanned too
+    }
+    assert graph.missing == []
+
+
+def test_include_narrow_pattern_and_plain_name(target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, PLUGINS)
+    graph = graph_of(target, tree, include=("pkg.plugins.[ab]*", "pkg.other"))
+    assert bundled_names(graph) == {MAIN, "pkg", "pkg.plugins", "pkg.plugins.alpha",
+                                    "pkg.plugins.beta", "pkg.helpers", "pkg.other"}
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("pkg.plugins.zeta*", "matches no module"),
+    ("nosuch.*", "matches no module"),
+    ("pkg.plugins.assets.*", "matches no module"),
+    ("nosuchmodule", "no module of that name"),
+    ("*", "must start with a package name"),
+])
+def test_include_without_match_is_an_error(target: Target, tmp_path: Path, pattern: str,
+                                           message: str) -> None:
+    with pytest.raises(EntryError, match=message):
+        graph_of(target, write_tree(tmp_path, PLUGINS), include=(pattern,))
+
+
+def test_syntax_error_names_file_and_line(target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, {"app.py": "import broken\n",
+                                 "broken.py": "x = 1\ndef f(:\n    pass\n"})
+    with pytest.raises(FreezeError, match=rf"^{tree / 'broken.py'}:2: syntax error: "):
+        graph_of(target, tree)

@@ -1,0 +1,403 @@
+"""What the scanner records for each way of writing an import.
+
+Every case is a dedented snippet next to the exact ImportRecords it must give
+for a CPython 3.11.7 target on Linux; line numbers count from the snippet's
+first line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+
+import pytest
+
+from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
+
+R = ImportRecord
+VERSION = (3, 11, 7)
+PLATFORM = "linux"
+
+
+def records(code: str, **target: object) -> list[ImportRecord]:
+    """Scan a snippet as the target would see it, with line numbers."""
+    options = {"version": VERSION, "platform": PLATFORM, **target}
+    return scan(textwrap.dedent(code), lines=True, **options)
+
+
+def modules(code: str, **target: object) -> list[str]:
+    """Just the module names, for cases where only selection matters."""
+    return [record.module for record in records(code, **target)]
+
+
+STATEMENTS = {
+    "import-dotted": ("import a.b.c", [R("a.b.c", line=1)]),
+    "import-as": ("import a as b", [R("a", line=1)]),
+    "import-several": ("import a, b.c as d", [R("a", line=1), R("b.c", line=1)]),
+    "from-dot-import": ("from . import x", [R(".", ("x",), line=1)]),
+    "from-relative-module": ("from .m import y", [R(".m", ("y",), line=1)]),
+    "from-parent-star": ("from ..pkg.m import *", [R("..pkg.m", ("*",), line=1)]),
+    "from-three-dots": ("from ... import a, b as c", [R("...", ("a", "b"), line=1)]),
+    "from-absolute-parenthesised": (
+        """\
+        from a.b import (
+            c,
+            d as e,
+        )
+        """,
+        [R("a.b", ("c", "d"), line=1)],
+    ),
+    "dunder-import": ('__import__("a.b")', [R("a.b", line=1, dynamic=True)]),
+    "dunder-import-fromlist-level": (
+        '__import__("x", globals(), locals(), ["y"], 1)',
+        [R(".x", ("y",), line=1, dynamic=True)],
+    ),
+    "dunder-import-keywords": (
+        'm = __import__("x", fromlist=("y", "z"), level=2)',
+        [R("..x", ("y", "z"), line=1, dynamic=True)],
+    ),
+    "import-module": (
+        'import importlib\nimportlib.import_module("a.b")',
+        [R("importlib", line=1), R("a.b", line=2, dynamic=True)],
+    ),
+    "import-module-package-dunder": (
+        'from importlib import import_module\nm = import_module(".m", __package__)',
+        [R("importlib", ("import_module",), line=1),
+         R(".m", line=2, dynamic=True, anchor=None)],
+    ),
+    "import-module-name-dunder": (
+        'm = importlib.import_module(".m", __name__)',
+        [R(".m", line=1, dynamic=True, anchor=ANCHOR_NAME)],
+    ),
+    "import-module-literal-package": (
+        'importlib.import_module(".m", "pkg")',
+        [R(".m", line=1, dynamic=True, anchor="pkg")],
+    ),
+    "import-module-in-expression": (
+        'plugins = [importlib.import_module("plug.a"), helper(__import__("plug.b"))]',
+        [R("plug.a", line=1, dynamic=True), R("plug.b", line=1, dynamic=True)],
+    ),
+}
+
+
+@pytest.mark.parametrize("code, expected", STATEMENTS.values(), ids=STATEMENTS.keys())
+def test_statement_records(code: str, expected: list[ImportRecord]) -> None:
+    assert records(code) == expected
+
+
+@pytest.mark.parametrize("code", [
+    "importlib.import_module(name)",
+    'importlib.import_module(f"plugins.{name}")',
+    'importlib.import_module("plugins." + name)',
+    'importlib.import_module(".m", package)',
+    "__import__(name)",
+    '__import__("x", globals(), locals(), [], level)',
+    "importlib.import_module()",
+    'other.import_module("a")',
+    'text = "__import__ and import_module are just words here"',
+])
+def test_non_literal_dynamic_imports_are_ignored(code: str) -> None:
+    assert records(code) == []
+
+
+def test_function_and_method_imports() -> None:
+    code = """\
+        import top
+
+        def f():
+            import in_f
+            return importlib.import_module("dyn_in_f")
+
+        async def g():
+            from pkg import in_g
+
+        class C:
+            import in_class_body
+
+            def method(self):
+                import in_method
+
+                def inner():
+                    import in_inner
+        import after
+        """
+    assert records(code) == [
+        R("top", line=1),
+        R("in_f", line=4, in_function=True),
+        R("dyn_in_f", line=5, in_function=True, dynamic=True),
+        R("pkg", ("in_g",), line=8, in_function=True),
+        R("in_class_body", line=11),
+        R("in_method", line=14, in_function=True),
+        R("in_inner", line=17, in_function=True),
+        R("after", line=18),
+    ]
+
+
+@pytest.mark.parametrize("handler", [
+    "except ImportError:",
+    "except ModuleNotFoundError as exc:",
+    "except (ValueError, ModuleNotFoundError):",
+    "except builtins.ImportError:",
+    "except Exception:",
+    "except:",
+])
+def test_try_guarded_imports_are_optional(handler: str) -> None:
+    """The `try` body is optional; the handler's fallback import is not."""
+    code = f"""\
+        try:
+            import fast
+            from speedups import thing
+        {handler}
+            import slow
+        """
+    assert records(code) == [
+        R("fast", line=2, optional=True),
+        R("speedups", ("thing",), line=3, optional=True),
+        R("slow", line=5),
+    ]
+
+
+def test_try_not_catching_import_error_is_required() -> None:
+    code = """\
+        try:
+            import a
+        except (ValueError, OSError):
+            import b
+        else:
+            import c
+        finally:
+            import d
+        """
+    assert records(code) == [R("a", line=2), R("b", line=4), R("c", line=6), R("d", line=8)]
+
+
+def test_optional_else_and_finally_are_not_guarded() -> None:
+    """Only the `try` body is protected by its handlers."""
+    code = """\
+        try:
+            import a
+        except ImportError:
+            pass
+        else:
+            import b
+        finally:
+            import c
+        """
+    assert records(code) == [R("a", line=2, optional=True), R("b", line=6), R("c", line=8)]
+
+
+def test_optional_inside_function() -> None:
+    code = """\
+        def f():
+            try:
+                import a
+            except ImportError:
+                a = None
+        """
+    assert records(code) == [R("a", line=3, optional=True, in_function=True)]
+
+
+@pytest.mark.parametrize("test", ["TYPE_CHECKING", "typing.TYPE_CHECKING"])
+def test_type_checking_branch_skipped_else_kept(test: str) -> None:
+    code = f"""\
+        from typing import TYPE_CHECKING
+        if {test}:
+            import only_for_mypy
+        else:
+            import at_runtime
+        """
+    assert records(code) == [R("typing", ("TYPE_CHECKING",), line=1), R("at_runtime", line=5)]
+
+
+@pytest.mark.parametrize("test, taken", [
+    ("sys.version_info >= (3, 11)", True),
+    ("sys.version_info >= (3, 12)", False),
+    ("sys.version_info < (3, 8)", False),
+    ("sys.version_info > (3, 11, 6)", True),
+    ("sys.version_info[:2] == (3, 11)", True),
+    ("sys.version_info[:2] <= (3, 11)", True),
+    ("sys.version_info[:2] != (3, 11)", False),
+    ("sys.version_info[0] == 3", True),
+    ("sys.version_info[1] < 10", False),
+    ('sys.platform == "win32"', False),
+    ('sys.platform != "win32"', True),
+    ('sys.platform == "linux"', True),
+    ('sys.platform.startswith("linux")', True),
+    ('sys.platform.startswith("win")', False),
+    ("not sys.version_info >= (3, 11)", False),
+    ('not sys.platform == "win32"', True),
+    ("not TYPE_CHECKING", True),
+    ('sys.version_info >= (3, 8) and sys.platform == "linux"', True),
+    ('sys.version_info >= (3, 8) and sys.platform == "win32"', False),
+    ('sys.version_info < (3, 8) or sys.platform == "win32"', False),
+    ('sys.version_info < (3, 8) or sys.platform == "linux"', True),
+    ('(sys.platform == "darwin" or sys.platform == "win32") and sys.version_info >= (3, 9)',
+     False),
+    ("sys.version_info >= (3, 11) and unknown()", None),
+    ("sys.version_info < (3, 8) and unknown()", False),
+    ("sys.version_info >= (3, 11) or unknown()", True),
+    ("sys.version_info < (3, 8) or unknown()", None),
+])
+def test_target_conditions(test: str, taken: bool | None) -> None:
+    """Branches are kept when they can run on the target; None means both kept."""
+    code = f"""\
+        if {test}:
+            import yes
+        else:
+            import no
+        """
+    expected = {True: ["yes"], False: ["no"], None: ["yes", "no"]}[taken]
+    assert modules(code) == expected
+
+
+@pytest.mark.parametrize("test", [
+    "os.name == 'nt'",
+    "PY2",
+    "sys.version_info.major >= 3",
+    "sys.platform in ('win32', 'cygwin')",
+    "sys.version_info >= version",
+    "sys.platform == 3",
+])
+def test_unknown_conditions_keep_both_branches(test: str) -> None:
+    code = f"""\
+        if {test}:
+            import yes
+        else:
+            import no
+        """
+    assert modules(code) == ["yes", "no"]
+
+
+def test_other_target_changes_the_outcome() -> None:
+    code = """\
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:
+            import tomli as tomllib
+        if sys.platform == "win32":
+            import winreg
+        """
+    assert modules(code, version=(3, 10, 2), platform="win32") == ["tomli", "winreg"]
+    assert modules(code) == ["tomllib"]
+
+
+def test_elif_chain_on_platform() -> None:
+    code = """\
+        if sys.platform == "win32":
+            import windows
+        elif sys.platform == "darwin":
+            import mac
+        elif sys.platform.startswith("linux"):
+            import linux
+        else:
+            import other
+        """
+    assert records(code) == [R("linux", line=6)]
+    assert modules(code, platform="darwin") == ["mac"]
+    assert modules(code, platform="freebsd13") == ["other"]
+
+
+def test_one_line_suites() -> None:
+    code = """\
+        if x: import y
+        if TYPE_CHECKING: import z
+        else: import w
+        for i in range(3): import in_loop
+        while False: import in_while
+        with ctx(): import in_with
+        try: import t
+        except ImportError: import u
+        def f(): import in_def; from . import sibling
+        """
+    assert records(code) == [
+        R("y", line=1),
+        R("w", line=3),
+        R("in_loop", line=4),
+        R("in_while", line=5),
+        R("in_with", line=6),
+        R("t", line=7, optional=True),
+        R("u", line=8),
+        R("in_def", line=9, in_function=True),
+        R(".", ("sibling",), line=9, in_function=True),
+    ]
+
+
+def test_loop_else_and_nested_blocks() -> None:
+    code = """\
+        for x in y:
+            with a, b:
+                import deep
+        else:
+            import loop_else
+        while cond:
+            pass
+        else:
+            import while_else
+        """
+    assert modules(code) == ["deep", "loop_else", "while_else"]
+
+
+def test_match_case_bodies() -> None:
+    code = """\
+        match command:
+            case "json":
+                import json
+            case ["yaml", *rest]:
+                from yaml import safe_load
+            case _: import pickle
+        """
+    assert records(code) == [
+        R("json", line=3),
+        R("yaml", ("safe_load",), line=5),
+        R("pickle", line=6),
+    ]
+
+
+def test_try_star() -> None:
+    code = """\
+        try:
+            import grouped
+        except* ImportError:
+            import fallback
+        """
+    assert records(code) == [R("grouped", line=2, optional=True), R("fallback", line=4)]
+
+
+def test_without_lines_only_line_differs() -> None:
+    code = textwrap.dedent("""\
+        import a
+        def f():
+            try:
+                from .m import y
+            except ImportError:
+                pass
+        importlib.import_module(".p", "pkg")
+        """)
+    with_lines = scan(code, version=VERSION, platform=PLATFORM, lines=True)
+    without = scan(code, version=VERSION, platform=PLATFORM)
+    assert [record.line for record in with_lines] == [1, 4, 7]
+    assert [record.line for record in without] == [0, 0, 0]
+    assert [dataclasses.replace(record, line=0) for record in with_lines] == without
+
+
+def test_bytes_source_with_encoding_declaration() -> None:
+    code = "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nimport a\n".encode("latin-1")
+    assert scan(code, version=VERSION, platform=PLATFORM, lines=True) == [R("a", line=3)]
+
+
+@pytest.mark.parametrize("code, line", [
+    ("import a\ndef f(:\n    pass\n", 2),
+    ("x = 1\nimport\ny = 2\n", 2),
+    ("a = 1\nb = )\nc = 2\n", 2),
+    ("x = 1\n\n\ny = (\n", 4),
+    ("for\n", 1),
+])
+def test_syntax_error_line(code: str, line: int) -> None:
+    """The line must be the one CPython's own compiler blames."""
+    with pytest.raises(SyntaxError) as cpython:
+        compile(code, "<test>", "exec")
+    assert cpython.value.lineno == line
+    with pytest.raises(ScanError) as ours:
+        scan(code, version=VERSION, platform=PLATFORM)
+    assert ours.value.line == line
+    assert str(ours.value) == cpython.value.msg
