@@ -14,7 +14,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -71,11 +71,16 @@ class _Payload:
                 source_offset, source_size)
 
 
-def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member]) -> bytes:
+def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member],
+                files: Mapping[str, bytes], extract: Iterable[str]) -> bytes:
     """The complete archive as bytes."""
     payload = _Payload(f"#!{layout.shebang}\n".encode())
     runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
     module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
+    file_records = {}
+    for path in sorted(files):
+        offset, size = payload.put(files[path])
+        file_records[path] = (offset, size, boot.digest(files[path]))
     manifest = marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
@@ -84,10 +89,22 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_RUNTIME: runtime_records,
         boot.MANIFEST_MODULES: module_records,
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
+        boot.MANIFEST_FILES: file_records,
+        boot.MANIFEST_EXTRACT: _extraction(extract, files, modules),
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
     return _append_zip(payload.data, Path(boot.__file__).read_bytes(), trailer)
+
+
+def _extraction(paths: Iterable[str], files: Mapping[str, bytes],
+                modules: Sequence[Member]) -> tuple[str, frozenset[str]]:
+    """The extraction set, named by a digest of its contents (a cache folder name)."""
+    sources = {m.path: m.source for m in modules if m.source is not None}
+    chosen = sorted(p for p in paths if p in files or p in sources)
+    key = boot.digest(b"".join(
+        p.encode() + b"\0" + boot.digest(files[p] if p in files else sources[p]) for p in chosen))
+    return key.hex(), frozenset(chosen)
 
 
 def _by_name(member: Member) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, compiler, graph, target
+from . import archive, compiler, files, graph, target
 from .errors import EntryError, FreezeError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
@@ -34,6 +34,7 @@ class Options:
     path: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    extract: tuple[str, ...] = ()
     strict: bool = False
     source: bool = True
     lazy: bool = False
@@ -58,26 +59,31 @@ def build(options: Options) -> Result:
     if kind == boot.ENTRY_MODULE:
         module = _main_module(resolver, module, options.module)
         entry = (kind, module, attribute)
+    installed = files.distributions(search_path)
     modules = graph.build_graph(
         tgt, resolver, script=options.script if kind == boot.ENTRY_SCRIPT else None,
         module=None if kind == boot.ENTRY_SCRIPT else module,
-        include=options.include, exclude=options.exclude)
+        include=options.include, exclude=options.exclude,
+        companions=files.companions(installed))
     warnings = _check(modules, options.strict)
     bundled = modules.bundled()
+    extras = files.collect(tgt, modules, installed, _extract_folders(modules, options.extract))
     jobs = _jobs(bundled)
     blobs = compiler.compile_modules(tgt, jobs)
     members = [_member(m, blobs, options.source) for m in bundled]
-    runtime = [archive.Member(job.name, boot.KIND_MODULE, job.dfile, blobs[job.name],
+    runtime = [archive.Member(job.name, boot.KIND_MODULE,
+                              f"{boot.RUNTIME_PACKAGE}/{Path(job.path).name}", blobs[job.name],
                               Path(job.path).read_bytes())
                for job in jobs if job.name.startswith(boot.RUNTIME_PACKAGE + ".")]
+    data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     external = {m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled}
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry, lazy=options.lazy,
         shebang=options.shebang or f"/usr/bin/env python{tgt.short_version}",
         external=external)
-    data = archive.build_bytes(layout, members, runtime)
-    archive.write_atomically(options.output, data)
-    return Result(options.output, len(data), modules, tgt, warnings)
+    image = archive.build_bytes(layout, members, runtime, data, extras.extract)
+    archive.write_atomically(options.output, image)
+    return Result(options.output, len(image), modules, tgt, warnings)
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
@@ -142,10 +148,7 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
             warnings.append(f"{where}: cannot find module {missing.name!r} "
                             f"(imported by {missing.importer})")
     for module in modules.modules.values():
-        if module.spec.kind == EXTENSION and not module.stdlib:
-            warnings.append(f"{module.name}: extension module {module.spec.origin} is not "
-                            "carried by this version of freeze; importing it will fail")
-        elif module.bundled and module.spec.kind == BYTECODE:
+        if module.bundled and module.spec.kind == BYTECODE:
             warnings.append(f"{module.name}: bytecode without source ({module.spec.origin}); "
                             "its imports are not followed, add them with --include")
     if strict and warnings and not errors:
@@ -156,35 +159,38 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
     return warnings
 
 
-def archive_path(module: graph.Module) -> str:
-    """Where a module lives inside the archive (what __file__ shows after the archive path)."""
-    spec = module.spec
-    if module.name == graph.MAIN:
-        return os.path.basename(spec.origin)
-    base = module.name.replace(".", "/")
-    if spec.kind == NAMESPACE:
-        return base
-    suffix = os.path.splitext(spec.origin)[1]
-    return f"{base}/__init__{suffix}" if spec.is_package else base + suffix
+def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:
+    """Archive folders of the packages named with --extract."""
+    folders = []
+    for name in packages:
+        module = modules.modules.get(name)
+        if module is None or not module.bundled or not module.spec.is_package:
+            raise EntryError(f"--extract {name}: not a package bundled in this app")
+        folders.append(files.package_folder(module))
+    return folders
 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
     """Compile jobs for the bundled modules and for the runtime modules after boot."""
-    jobs = [compiler.Job(m.name, m.spec.origin, archive_path(m), m.spec.kind == SOURCE)
-            for m in modules if m.spec.kind != NAMESPACE]
+    jobs = [compiler.Job(m.name, m.spec.origin, files.module_path(m), m.spec.kind == SOURCE)
+            for m in modules if m.spec.kind not in (NAMESPACE, EXTENSION)]
+    # The runtime runs inside the import system: named like importlib's own code,
+    # its frames are dropped from import tracebacks exactly as importlib's are.
     jobs += [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
-                          f"{boot.RUNTIME_PACKAGE}/{short}.py", True)
+                          "<frozen importlib._bootstrap_external>", True)
              for short in boot.RUNTIME_MODULES]
     return jobs
 
 
 def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:
     kind = (boot.KIND_NAMESPACE if module.spec.kind == NAMESPACE else
+            boot.KIND_EXTENSION if module.spec.kind == EXTENSION else
             boot.KIND_PACKAGE if module.spec.is_package else boot.KIND_MODULE)
     source = None
     if with_source and module.spec.kind == SOURCE:
         source = Path(module.spec.origin).read_bytes()
-    return archive.Member(module.name, kind, archive_path(module), blobs.get(module.name), source)
+    return archive.Member(module.name, kind, files.module_path(module), blobs.get(module.name),
+                          source)
 
 
 def _external_kind(module: graph.Module) -> str:

@@ -44,6 +44,9 @@ def main() -> None:
               help="Also bundle modules matching GLOB, e.g. 'pkg.plugins.*' (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Never bundle modules matching GLOB (repeatable).")
+@click.option("--extract", multiple=True, metavar="PACKAGE",
+              help="Write PACKAGE's files to the user cache at run time, for code that "
+                   "opens files beside its __file__ (repeatable).")
 @click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
 @click.option("--source/--no-source", default=True, show_default=True,
               help="Embed sources for tracebacks and inspect.getsource.")
@@ -54,7 +57,7 @@ def main() -> None:
 def build(script: Optional[str], module: Optional[str], function: Optional[str],
           console_script: Optional[str], output: Optional[Path], python: str,
           paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, shebang: Optional[str]) -> None:
+          extract: tuple[str, ...], strict: bool, source: bool, lazy: bool, shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive."""
     given = [x for x in (script, module, function, console_script) if x is not None]
     if len(given) != 1:
@@ -66,7 +69,7 @@ def build(script: Optional[str], module: Optional[str], function: Optional[str],
     options = building.Options(
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, path=paths, include=include,
-        exclude=exclude, strict=strict, source=source, lazy=lazy, shebang=shebang)
+        exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy, shebang=shebang)
     try:
         result = building.build(options)
     except FreezeError as exc:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .errors import EntryError, FreezeError
-from .resolver import BUILTIN, BYTECODE, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
+from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
 from .scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
 from .target import Target
 
@@ -30,8 +30,7 @@ class Module:
 
     Attributes:
         spec: where the target interpreter would find it.
-        bundled: carried in the archive (else the target provides it, or it is
-            an extension module, which this version records but cannot carry).
+        bundled: carried in the archive (else the target interpreter provides it).
         imports: resolved names of the modules it imports.
     """
 
@@ -73,10 +72,12 @@ class Graph:
 
 
 class _Builder:
-    def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str]) -> None:
+    def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str],
+                 companions: Mapping[str, Sequence[str]]) -> None:
         self.target = target
         self.resolver = resolver
         self.exclude = tuple(exclude)
+        self.companions = companions
         self.graph = Graph()
         self.queue: deque[str] = deque()
         self.lines: dict[str, list[int]] = {}
@@ -102,11 +103,14 @@ class _Builder:
         if spec is None:
             return None
         stdlib = name != MAIN and self._provided(spec)
-        bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE)
+        bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE, EXTENSION)
         module = Module(name, spec, bundled, stdlib)
         self.graph.modules[name] = module
         if bundled and spec.kind == SOURCE:
             self.queue.append(name)
+        if bundled and not parent:
+            for companion in self.companions.get(name, ()):
+                self.add(companion)
         return module
 
     def _provided(self, spec: Spec) -> bool:
@@ -195,9 +199,14 @@ class _Builder:
 
 def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,
                 module: Optional[str] = None, include: Sequence[str] = (),
-                exclude: Sequence[str] = ()) -> Graph:
-    """Everything reachable from a script file or a module name."""
-    builder = _Builder(target, resolver, exclude)
+                exclude: Sequence[str] = (),
+                companions: Mapping[str, Sequence[str]] = {}) -> Graph:
+    """Everything reachable from a script file or a module name.
+
+    `companions` maps a top-level name to modules that come with it though no
+    import statement names them (see files.companions).
+    """
+    builder = _Builder(target, resolver, exclude, companions)
     if script is not None:
         builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
     elif module is not None and builder.add(module) is None:

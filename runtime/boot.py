@@ -30,7 +30,7 @@ DIGEST_SIZE = 16
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
 # Runtime modules in load order; each may import only the ones before it.
-RUNTIME_MODULES = ("importer", "entry")
+RUNTIME_MODULES = ("extract", "resources", "importer", "entry")
 
 # Manifest keys.
 MANIFEST_FORMAT = "format"
@@ -40,6 +40,8 @@ MANIFEST_LAZY = "lazy"
 MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # {module name: record}
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
+MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
+MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths) written to the cache as real files
 
 ENTRY_SCRIPT = "script"
 ENTRY_MODULE = "module"
@@ -49,6 +51,7 @@ ENTRY_FUNCTION = "function"
 KIND_MODULE = "module"
 KIND_PACKAGE = "package"
 KIND_NAMESPACE = "namespace"
+KIND_EXTENSION = "extension"
 
 # Fields of a module record: a plain tuple, because marshal loads tuples fastest.
 KIND, PATH, OFFSET, SIZE, DIGEST, SOURCE_OFFSET, SOURCE_SIZE = range(7)
@@ -155,6 +158,15 @@ class Archive:
             raise ArchiveError("{}: module {!r} is damaged ({}); rebuild the archive"
                                .format(self.path, name, problem))
         return marshal.loads(memoryview(blob)[PYC_HEADER_SIZE:])
+
+    def read_file(self, path):
+        """Bytes of a data file (or extension module) by its path in the archive."""
+        offset, size, expected = self.manifest[MANIFEST_FILES][path]
+        data = self.read(offset, size)
+        if digest(data) != expected:
+            raise ArchiveError("{}: file {!r} is damaged (digest mismatch); rebuild the archive"
+                               .format(self.path, path))
+        return data
 
     def read_source(self, record):
         """Source bytes of a module, or None if the archive was built without."""

@@ -2,27 +2,45 @@
 
 Finding is one dictionary lookup in the manifest: no file-system call.  Loading
 is one pread of a blob whose digest and header are checked before unmarshal.
+Modules that must be real files (extension modules, packages that open files
+beside their ``__file__``) point into the extraction folder instead.
 """
 
+import os
 import sys
+from _frozen_importlib import _call_with_frames_removed
 from _imp import _fix_co_filename
-from importlib.machinery import ModuleSpec
+from importlib.machinery import ExtensionFileLoader, ModuleSpec
 from importlib.util import LazyLoader, decode_source
 
 from .boot import (
-    KIND, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_ENTRY, MANIFEST_LAZY, PATH,
+    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_ENTRY, MANIFEST_LAZY, PATH,
     ArchiveError,
 )
+from .extract import Extractor
+from .resources import ArchivePath, ResourceReader, Tree, distributions
+
+
+def _fatal(exc):
+    # Fatal on purpose: an `except ImportError` must not hide a damaged archive.
+    return SystemExit("freeze: {}".format(exc))
 
 
 class ArchiveLoader:
-    """Loads every bundled module of one archive (like zipimporter, one per archive)."""
+    """Loads every bundled Python module of one archive (like zipimporter, one per archive)."""
 
     def __init__(self, archive):
         self.archive = archive
-        self._prefix = archive.path + "/"
+        self.prefix = archive.path + "/"
+        self.extractor = Extractor(archive)
         self._records = archive.modules
-        self._by_path = None
+        self._tree = None
+
+    @property
+    def tree(self):
+        if self._tree is None:
+            self._tree = Tree(self.archive)
+        return self._tree
 
     def _record(self, fullname):
         try:
@@ -31,13 +49,19 @@ class ArchiveLoader:
             raise ImportError("{!r} is not in {}".format(fullname, self.archive.path),
                               name=fullname) from None
 
+    def location(self, path):
+        """Absolute path of an archive member: inside the archive, or extracted."""
+        if path in self.extractor.paths:
+            return os.path.join(self.extractor.root(), path)
+        return self.prefix + path
+
     def create_module(self, spec):
         return None
 
     def exec_module(self, module):
         code = self.get_code(module.__spec__.name)
         if code is not None:
-            exec(code, module.__dict__)
+            _call_with_frames_removed(exec, code, module.__dict__)
 
     def get_code(self, fullname):
         record = self._record(fullname)
@@ -46,9 +70,8 @@ class ArchiveLoader:
         try:
             code = self.archive.read_code(fullname, record)
         except ArchiveError as exc:
-            # Fatal on purpose: an `except ImportError` must not hide a damaged archive.
-            raise SystemExit("freeze: {}".format(exc)) from None
-        _fix_co_filename(code, self._prefix + record[PATH])
+            raise _fatal(exc) from None
+        _fix_co_filename(code, self.location(record[PATH]))
         return code
 
     def get_source(self, fullname):
@@ -63,19 +86,27 @@ class ArchiveLoader:
         if record[KIND] == KIND_NAMESPACE:
             raise ImportError("namespace package {!r} has no file".format(fullname),
                               name=fullname)
-        return self._prefix + record[PATH]
+        return self.location(record[PATH])
 
     def get_data(self, path):
-        """Bytes of a module's source file, addressed by its path in the archive."""
-        if self._by_path is None:
-            self._by_path = {record[PATH]: record for record in self._records.values()
-                             if record[KIND] != KIND_NAMESPACE}
-        relative = path[len(self._prefix):] if path.startswith(self._prefix) else None
-        record = self._by_path.get(relative)
-        source = None if record is None else self.archive.read_source(record)
-        if source is None:
-            raise FileNotFoundError(2, "No such file in archive", path)
-        return source
+        """Bytes of a file in the archive (data or module source), as zipimporter.get_data."""
+        if not path.startswith(self.prefix):
+            with open(path, "rb") as file:  # extracted files are real
+                return file.read()
+        try:
+            return self.tree.read(path[len(self.prefix):])
+        except ArchiveError as exc:
+            raise _fatal(exc) from None
+
+    def get_resource_reader(self, fullname):
+        record = self._record(fullname)
+        if record[KIND] not in (KIND_PACKAGE, KIND_NAMESPACE):
+            return None
+        folder = record[PATH].rpartition("/")[0] if record[KIND] == KIND_PACKAGE else record[PATH]
+        if record[PATH] in self.extractor.paths:
+            from pathlib import Path
+            return ResourceReader(Path(self.extractor.root(), folder))
+        return ResourceReader(ArchivePath(self.tree, folder))
 
 
 class ArchiveFinder:
@@ -84,7 +115,6 @@ class ArchiveFinder:
     def __init__(self, loader, lazy=False, eager=()):
         self.loader = loader
         self._records = loader.archive.modules
-        self._prefix = loader.archive.path + "/"
         self._lazy = LazyLoader(loader) if lazy else None
         self._eager = frozenset(eager)
 
@@ -95,27 +125,86 @@ class ArchiveFinder:
         kind = record[KIND]
         if kind == KIND_NAMESPACE:
             spec = ModuleSpec(fullname, self.loader, is_package=True)
-            spec.submodule_search_locations.append(self._prefix + record[PATH])
+            spec.submodule_search_locations.append(self.loader.prefix + record[PATH])
+            return spec
+        origin = self.loader.location(record[PATH])
+        if kind == KIND_EXTENSION:
+            spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, origin), origin=origin)
+            spec.has_location = True
             return spec
         loader = self.loader
         if self._lazy is not None and kind != KIND_PACKAGE and fullname not in self._eager:
             loader = self._lazy
-        spec = ModuleSpec(fullname, loader, origin=self._prefix + record[PATH],
-                          is_package=kind == KIND_PACKAGE)
+        spec = ModuleSpec(fullname, loader, origin=origin, is_package=kind == KIND_PACKAGE)
         spec.has_location = True
         if kind == KIND_PACKAGE:
-            spec.submodule_search_locations.append(
-                self._prefix + record[PATH].rpartition("/")[0])
+            spec.submodule_search_locations.append(origin.rpartition("/")[0])
         return spec
+
+    def find_distributions(self, context=None):
+        """importlib.metadata's hook: the distributions bundled in the archive."""
+        return distributions(self.loader.tree, context)
 
     def invalidate_caches(self):
         pass
 
 
+class ArchivePathEntryFinder:
+    """The path-entry finder for folders inside the archive, for pkgutil.iter_modules."""
+
+    def __init__(self, finder, folder):
+        self._finder = finder
+        self._folder = folder
+
+    def find_spec(self, fullname, target=None):
+        if _folder_of(fullname) != self._folder:
+            return None
+        return self._finder.find_spec(fullname)
+
+    def iter_modules(self, prefix=""):
+        for name, record in sorted(self._finder.loader.archive.modules.items()):
+            if name != "__main__" and _folder_of(name) == self._folder:
+                yield prefix + name.rpartition(".")[2], record[KIND] in (KIND_PACKAGE, KIND_NAMESPACE)
+
+    def invalidate_caches(self):
+        pass
+
+
+def _folder_of(name):
+    """The archive folder holding module `name` (archive paths mirror module names)."""
+    return name.rpartition(".")[0].replace(".", "/")
+
+
+def _isolate_path():
+    """Drop what `site` added to sys.path: a frozen app sees only itself and the stdlib."""
+    site = sys.modules.get("site")
+    if site is None:
+        return
+    added = set(site.getsitepackages() if hasattr(site, "getsitepackages") else ())
+    if site.ENABLE_USER_SITE:
+        added.add(site.getusersitepackages())
+    for index, entry in enumerate(sys.path):
+        if entry in added:
+            del sys.path[index:]
+            return
+
+
 def install(archive):
-    """Put the archive's finder first on sys.meta_path and return it."""
+    """Put the archive's finder first on sys.meta_path and a path hook for its folders."""
     entry_module = archive.manifest[MANIFEST_ENTRY][1]
-    finder = ArchiveFinder(ArchiveLoader(archive), archive.manifest[MANIFEST_LAZY],
-                           eager=(entry_module,))
+    loader = ArchiveLoader(archive)
+    finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY], eager=(entry_module,))
     sys.meta_path.insert(0, finder)
+
+    def path_hook(path):
+        if path == archive.path:
+            return ArchivePathEntryFinder(finder, "")
+        if path.startswith(loader.prefix):
+            return ArchivePathEntryFinder(finder, path[len(loader.prefix):])
+        raise ImportError("not a folder of the archive", path=path)
+
+    sys.path_hooks.insert(0, path_hook)
+    if sys.path and os.path.abspath(sys.path[0]) == archive.path:
+        sys.path_importer_cache[sys.path[0]] = ArchivePathEntryFinder(finder, "")
+    _isolate_path()
     return finder

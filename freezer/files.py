@@ -1,0 +1,180 @@
+"""Everything an app needs besides its modules' code.
+
+- package data: every file in a bundled package's folder that is not a module;
+- distribution metadata: the ``*.dist-info`` folders owning the bundled modules,
+  so importlib.metadata answers inside the frozen app as in the venv;
+- shared libraries that auditwheel puts in ``<dist>.libs/`` beside extension modules;
+- the extraction set: files that must be real at run time (extension modules,
+  those libraries, and whole packages that open files beside their ``__file__``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .graph import MAIN, Graph, Module
+from .resolver import EXTENSION, NAMESPACE, SOURCE
+from .target import Target
+
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+@dataclass
+class Files:
+    """Archive path -> file on disk, and which archive paths must be extracted."""
+
+    data: dict[str, str] = field(default_factory=dict)
+    extract: set[str] = field(default_factory=set)
+
+
+def module_path(module: Module) -> str:
+    """Where a module lives inside the archive (what __file__ shows after the archive path)."""
+    spec = module.spec
+    if module.name == MAIN:
+        return os.path.basename(spec.origin)
+    base = module.name.replace(".", "/")
+    if spec.kind == NAMESPACE:
+        return base
+    filename = os.path.basename(spec.origin)
+    if spec.is_package:
+        return f"{base}/{filename}"
+    return f"{base.rpartition('/')[0]}/{filename}".lstrip("/")
+
+
+def package_folder(module: Module) -> str:
+    """The archive folder of a package (or of the package holding a module)."""
+    path = module_path(module)
+    return path if module.spec.kind == NAMESPACE else path.rpartition("/")[0]
+
+
+def companions(distributions: Sequence["Distribution"]) -> dict[str, list[str]]:
+    """Modules that must travel with a top-level package though no import names them.
+
+    mypyc-compiled extension modules import their distribution's shared
+    ``<hash>__mypyc`` module from C, where no scanner can see it.
+    """
+    found: dict[str, list[str]] = {}
+    for dist in distributions:
+        helpers = sorted(top for top in dist.tops if top.endswith("__mypyc"))
+        for top in dist.tops:
+            if helpers and top not in helpers:
+                found.setdefault(top, []).extend(helpers)
+    return found
+
+
+def collect(target: Target, graph: Graph, distributions: Sequence["Distribution"],
+            extract_packages: Iterable[str]) -> Files:
+    """Data files, metadata and libraries for the bundled modules of `graph`."""
+    files = Files()
+    bundled = graph.bundled()
+    suffixes = (*target.source_suffixes, *target.bytecode_suffixes, *target.extension_suffixes)
+    for module in bundled:
+        if module.spec.is_package and module.spec.kind != NAMESPACE:
+            folder = os.path.dirname(module.spec.origin)
+            for relative, path in _package_data(folder, suffixes):
+                files.data[f"{package_folder(module)}/{relative}"] = path
+        if module.spec.kind == EXTENSION:
+            files.data[module_path(module)] = module.spec.origin
+            files.extract.add(module_path(module))
+    tops = {m.name.partition(".")[0] for m in bundled if m.name != MAIN}
+    with_extensions = {m.name.partition(".")[0] for m in bundled if m.spec.kind == EXTENSION}
+    for dist in distributions:
+        if dist.tops & tops:
+            for relative, path in _walk(dist.folder):
+                files.data[f"{os.path.basename(dist.folder)}/{relative}"] = path
+            if dist.tops & with_extensions:
+                for relative in dist.libraries:
+                    files.data[relative] = os.path.join(os.path.dirname(dist.folder), relative)
+                    files.extract.add(relative)
+    prefixes = tuple(f"{folder}/" for folder in extract_packages)
+    sources = [module_path(m) for m in bundled if m.spec.kind == SOURCE and m.name != MAIN]
+    files.extract.update(p for p in (*files.data, *sources) if p.startswith(prefixes))
+    return files
+
+
+def _walk(folder: str) -> Iterable[tuple[str, str]]:
+    """(relative posix path, path) of every file below folder, sorted, caches skipped."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            yield os.path.relpath(path, folder).replace(os.sep, "/"), path
+
+
+def _package_data(folder: str, suffixes: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+    """Files of one package that are not modules; subpackages bring their own."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not _is_package(
+            os.path.join(root, d), suffixes))
+        for name in sorted(names):
+            if not name.endswith(suffixes):
+                path = os.path.join(root, name)
+                yield os.path.relpath(path, folder).replace(os.sep, "/"), path
+
+
+def _is_package(folder: str, suffixes: tuple[str, ...]) -> bool:
+    return any(os.path.isfile(os.path.join(folder, "__init__" + s)) for s in suffixes)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An installed distribution: its metadata folder and what it installed."""
+
+    folder: str
+    tops: frozenset[str]
+    libraries: tuple[str, ...]
+
+
+def distributions(search_path: Sequence[str]) -> list[Distribution]:
+    """Installed distributions on the path, first occurrence of each name winning."""
+    found, seen = [], set()
+    for entry in search_path:
+        try:
+            names = sorted(os.listdir(entry))
+        except OSError:
+            continue
+        for name in names:
+            key = name.partition("-")[0].lower().replace("-", "_").replace(".", "_")
+            if name.endswith(_METADATA_SUFFIXES) and key not in seen:
+                folder = os.path.join(entry, name)
+                if os.path.isdir(folder):
+                    seen.add(key)
+                    found.append(_read_distribution(folder))
+    return found
+
+
+def _read_distribution(folder: str) -> Distribution:
+    """Top-level names a distribution installs, and its auditwheel libraries."""
+    paths = _record_paths(folder)
+    tops, libraries = set(), []
+    for path in paths:
+        first = path.split("/", 1)[0]
+        if first.endswith(".libs") and "/" in path:
+            libraries.append(path)
+        elif first not in ("..", "") and not first.endswith(_METADATA_SUFFIXES):
+            tops.add(first.partition(".")[0])
+    top_level = os.path.join(folder, "top_level.txt")
+    if os.path.isfile(top_level):
+        with open(top_level, encoding="utf-8") as file:
+            tops.update(line.strip() for line in file if line.strip())
+    return Distribution(folder, frozenset(tops), tuple(sorted(libraries)))
+
+
+def _record_paths(folder: str) -> list[str]:
+    for name in ("RECORD", "installed-files.txt"):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", newline="") as file:
+                text = file.read()
+            if name == "RECORD":  # paths relative to the site folder
+                return [row[0].replace("\\", "/") for row in csv.reader(io.StringIO(text)) if row]
+            base = os.path.basename(folder)  # egg-info: paths relative to itself
+            return [posixpath.normpath(posixpath.join(base, line)) for line in text.splitlines()
+                    if line.strip()]
+    return []
+

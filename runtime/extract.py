@@ -1,0 +1,106 @@
+"""Files that must exist on disk: extension modules, the shared libraries beside
+them, and packages that open files next to their own ``__file__``.
+
+They are written once per machine into a folder of the user cache named by a
+digest of their contents, so later runs only stat.  The folder is filled under
+a temporary name and renamed into place: concurrent first runs are safe, and a
+half-written folder can never be seen.  A folder that is not private to this
+user is never trusted; when the cache cannot be written (read-only serverless
+file systems) a private folder in the temp directory is used instead.
+"""
+
+import os
+import sys
+
+from .boot import MANIFEST_EXTRACT, MANIFEST_FILES, PATH
+
+_MARKER = ".freeze-complete"
+
+
+def cache_home():
+    """The user cache directory, as platformdirs.user_cache_dir would say."""
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches")
+    if os.name == "nt":
+        return os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    home = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return home if os.path.isabs(home) else os.path.expanduser("~/.cache")
+
+
+class Extractor:
+    """The archive's files that must be real, and where they are."""
+
+    def __init__(self, archive):
+        self.archive = archive
+        self.key, self.paths = archive.manifest[MANIFEST_EXTRACT]
+        self._root = None
+
+    def root(self):
+        """The folder holding the extracted files, extracting them on first use."""
+        if self._root is None:
+            self._root = self._find_or_extract()
+        return self._root
+
+    def _find_or_extract(self):
+        for parent in (os.path.join(cache_home(), "freeze"), _temp_parent()):
+            root = os.path.join(parent, self.key)
+            try:
+                if not _trusted(root):
+                    os.makedirs(parent, mode=0o700, exist_ok=True)
+                    self._extract(parent, root)
+                if _trusted(root):
+                    return root
+            except OSError:
+                continue
+        import tempfile  # last resort: a fresh private folder, removed at exit
+        root = tempfile.mkdtemp(prefix="freeze-")
+        self._write_all(root)
+        import atexit
+        import shutil
+        atexit.register(shutil.rmtree, root, True)
+        return root
+
+    def _extract(self, parent, root):
+        import shutil
+        import tempfile
+        if os.path.lexists(root):  # planted or damaged: replace it
+            shutil.rmtree(root)
+        staging = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
+        try:
+            self._write_all(staging)
+            os.rename(staging, root)
+        except OSError:
+            shutil.rmtree(staging, True)
+            if not _trusted(root):  # another process winning the race is fine
+                raise
+
+    def _write_all(self, root):
+        sources = {record[PATH]: record for record in self.archive.modules.values()}
+        files = self.archive.manifest[MANIFEST_FILES]
+        for path in sorted(self.paths):
+            target = os.path.join(root, *path.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
+            with open(fd, "wb") as file:
+                file.write(self.archive.read_file(path) if path in files
+                           else self.archive.read_source(sources[path]))
+        with open(os.path.join(root, _MARKER), "w") as file:
+            file.write(self.key)
+
+
+def _temp_parent():
+    import tempfile
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return os.path.join(tempfile.gettempdir(), "freeze-{}".format(uid))
+
+
+def _trusted(root):
+    """Complete, owned by this user, and writable by nobody else."""
+    try:
+        marker = os.stat(os.path.join(root, _MARKER))
+        folder = os.lstat(root)
+    except OSError:
+        return False
+    if hasattr(os, "getuid") and (folder.st_uid != os.getuid() or marker.st_uid != os.getuid()):
+        return False
+    return not folder.st_mode & 0o022
