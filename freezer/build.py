@@ -48,6 +48,7 @@ class Result:
     graph: graph.Graph
     target: target.Target
     warnings: list[str] = field(default_factory=list)
+    extracted: list[str] = field(default_factory=list)
 
 
 def build(options: Options) -> Result:
@@ -67,7 +68,8 @@ def build(options: Options) -> Result:
         companions=files.companions(installed))
     warnings = _check(modules, options.strict)
     bundled = modules.bundled()
-    extras = files.collect(tgt, modules, installed, _extract_folders(modules, options.extract))
+    extracted = _extract_folders(modules, options.extract)
+    extras = files.collect(tgt, modules, installed, extracted)
     jobs = _jobs(bundled)
     blobs = compiler.compile_modules(tgt, jobs)
     members = [_member(m, blobs, options.source) for m in bundled]
@@ -83,7 +85,7 @@ def build(options: Options) -> Result:
         external=external)
     image = archive.build_bytes(layout, members, runtime, data, extras.extract)
     archive.write_atomically(options.output, image)
-    return Result(options.output, len(image), modules, tgt, warnings)
+    return Result(options.output, len(image), modules, tgt, warnings, extracted)
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
@@ -160,14 +162,18 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
 
 
 def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:
-    """Archive folders of the packages named with --extract."""
-    folders = []
+    """Archive folders whose files must be real: --extract packages, and packages
+    with a module that builds paths from its ``__file__``."""
+    folders = set()
     for name in packages:
         module = modules.modules.get(name)
         if module is None or not module.bundled or not module.spec.is_package:
             raise EntryError(f"--extract {name}: not a package bundled in this app")
-        folders.append(files.package_folder(module))
-    return folders
+        folders.add(files.package_folder(module))
+    for module in modules.bundled():
+        if module.reads_own_files and module.name != graph.MAIN:
+            folders.add(files.package_folder(module))
+    return sorted(folder for folder in folders if folder)
 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:

@@ -76,6 +76,9 @@ def build(script: Optional[str], module: Optional[str], function: Optional[str],
         raise _Failure(str(exc)) from None
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.extracted:
+        click.echo(f"note: extracted to the user cache on first run: "
+                   f"{', '.join(result.extracted)}", err=True)
     bundled = len(result.graph.bundled())
     click.echo(f"wrote {result.output}: {bundled} module{'s' if bundled != 1 else ''}, "
                f"{result.size:,} bytes, "

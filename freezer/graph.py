@@ -17,7 +17,7 @@ from typing import Optional
 
 from .errors import EntryError, FreezeError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
-from .scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
+from .scanner import ANCHOR_NAME, Analysis, ImportRecord, ScanError, analyze, scan
 from .target import Target
 
 MAIN = "__main__"
@@ -32,6 +32,9 @@ class Module:
         spec: where the target interpreter would find it.
         bundled: carried in the archive (else the target interpreter provides it).
         imports: resolved names of the modules it imports.
+        reads_own_files: its source builds paths from ``__file__``.
+        speculative: reached only through a hint (a string naming it, a package
+            listing its submodules), so its own missing imports are not reported.
     """
 
     name: str
@@ -39,6 +42,8 @@ class Module:
     bundled: bool
     stdlib: bool
     imports: tuple[str, ...] = ()
+    reads_own_files: bool = False
+    speculative: bool = False
 
     @property
     def package(self) -> Optional[str]:
@@ -88,12 +93,13 @@ class _Builder:
             return True
         return False
 
-    def add(self, name: str, spec: Optional[Spec] = None) -> Optional[Module]:
+    def add(self, name: str, spec: Optional[Spec] = None,
+            speculative: bool = False) -> Optional[Module]:
         """Add `name` and its parents; None when it (or a parent) is not found."""
         if name in self.graph.modules:
             return self.graph.modules[name]
         parent = name.rpartition(".")[0]
-        if parent and self.add(parent) is None:
+        if parent and self.add(parent, speculative=speculative) is None:
             if parent in self.graph.excluded:  # excluding a package excludes its submodules
                 self.graph.excluded.add(name)
             return None
@@ -104,7 +110,7 @@ class _Builder:
             return None
         stdlib = name != MAIN and self._provided(spec)
         bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE, EXTENSION)
-        module = Module(name, spec, bundled, stdlib)
+        module = Module(name, spec, bundled, stdlib, speculative=speculative)
         self.graph.modules[name] = module
         if bundled and spec.kind == SOURCE:
             self.queue.append(name)
@@ -126,11 +132,11 @@ class _Builder:
         with open(origin, "rb") as file:
             source = file.read()
         try:
-            records = scan(source, version=self.target.version, platform=self.target.platform)
+            analysis = analyze(source, version=self.target.version, platform=self.target.platform)
         except ScanError as exc:
             raise FreezeError(f"{origin}:{exc.line}: syntax error: {exc}") from None
         imports = []
-        for index, record in enumerate(records):
+        for index, record in enumerate(analysis.imports):
             anchor = importer.package if record.anchor is None else (
                 importer.name if record.anchor == ANCHOR_NAME else record.anchor)
             try:
@@ -138,7 +144,7 @@ class _Builder:
             except ValueError as exc:
                 self.miss(record.module, importer, source, index, record, str(exc))
                 continue
-            module = self.add(name)
+            module = self.add(name, speculative=importer.speculative)
             if module is None:
                 if name not in self.graph.excluded:
                     self.miss(name, importer, source, index, record)
@@ -148,23 +154,42 @@ class _Builder:
                 # `from pkg import x`: x may be a submodule; if not, it is a name.
                 for attribute in record.names:
                     if attribute != "*" and self.resolver.resolve(f"{name}.{attribute}"):
-                        if self.add(f"{name}.{attribute}") is not None:
+                        if self.add(f"{name}.{attribute}", speculative=importer.speculative):
                             imports.append(f"{name}.{attribute}")
-        self.graph.modules[importer.name] = replace(importer, imports=tuple(dict.fromkeys(imports)))
+        self.graph.modules[importer.name] = replace(
+            importer, imports=tuple(dict.fromkeys(imports)),
+            reads_own_files=analysis.reads_own_files)
+        self.hints(importer, analysis)
+
+    def hints(self, importer: Module, analysis: Analysis) -> None:
+        """Modules a package may import by name: strings naming its own submodules,
+        and everything below a package that lists its submodules with pkgutil."""
+        package = importer.package
+        if not package:
+            return
+        top = package.partition(".")[0]
+        for text in analysis.strings:
+            for name in (text, f"{package}.{text}"):
+                if name.partition(".")[0] == top and name not in self.graph.modules \
+                        and self.resolver.resolve(name) is not None:
+                    self.add(name, speculative=True)
+        if analysis.lists_own_modules:
+            for name in self._descendants(package):
+                self.add(name, speculative=True)
 
     def miss(self, name: str, importer: Module, source: bytes, index: int,
              record: ImportRecord, reason: str = "not found") -> None:
         """Record a missing import; only reported ones pay for a line number."""
         origin = importer.spec.origin or ""
         line = 0
-        if not record.optional:
+        if not (record.optional or importer.speculative):
             if origin not in self.lines:
                 located = scan(source, version=self.target.version,
                                platform=self.target.platform, lines=True)
                 self.lines[origin] = [r.line for r in located]
             line = self.lines[origin][index]
         self.graph.missing.append(Missing(name, importer.name, origin, line,
-                                          record.optional, reason))
+                                          record.optional or importer.speculative, reason))
 
     def run(self) -> None:
         while self.queue:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
 from typing import Optional, Union
@@ -23,6 +24,11 @@ ANCHOR_NAME = "__name__"
 # Exceptions whose handler makes the imports in a `try` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
+_DOTTED_STRING = re.compile(r"""['"]([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)['"]""")
+# Calls that build a path from their arguments: __file__ inside one means the
+# module locates files beside itself.
+_PATH_CALLS = frozenset({"dirname", "abspath", "realpath", "join", "split", "normpath",
+                         "Path", "PurePath", "PosixPath"})
 _COMPARISONS = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
@@ -63,12 +69,40 @@ class ScanError(Exception):
         self.line = line
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What a module's source says about the files and modules it needs.
+
+    Attributes:
+        imports: its ImportRecords.
+        reads_own_files: ``__file__`` flows into a path-building call
+            (``os.path.dirname(__file__)``, ``Path(__file__)``...): the package
+            opens files beside itself and needs them on disk.
+        lists_own_modules: it calls ``pkgutil.iter_modules``/``walk_packages``,
+            typically to import its package's submodules by name.
+        strings: string constants shaped like dotted names, candidates for
+            modules imported by name from tables or f-strings.
+    """
+
+    imports: list[ImportRecord]
+    reads_own_files: bool = False
+    lists_own_modules: bool = False
+    strings: tuple[str, ...] = ()
+
+
 def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
          lines: bool = False) -> list[ImportRecord]:
-    """Imports of one module's source that can run on the given target.
+    """Imports of one module's source that can run on the given target."""
+    return analyze(source, version=version, platform=platform, lines=lines).imports
+
+
+def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
+            lines: bool = False) -> Analysis:
+    """Imports and dynamic-behaviour hints of one module's source.
 
     Line numbers cost libcst a second pass over the whole tree, so they are
     0 unless `lines` is set; callers ask again for the few files they report on.
+    Expressions are visited only in sources whose text makes a hint possible.
     """
     try:
         module = cst.parse_module(source)
@@ -81,7 +115,12 @@ def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
     dynamic = any(word in source for word in _DYNAMIC_WORDS[type(source)])
     walker = _Walker(_Conditions(tuple(version), platform), positions, dynamic)
     walker.walk(module.body)
-    return walker.records
+    text = source if isinstance(source, str) else source.decode("utf-8", "replace")
+    usage = _UsageFinder()
+    if "__file__" in text or "iter_modules" in text or "walk_packages" in text:
+        module.visit(usage)
+    strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
+    return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings)
 
 
 def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
@@ -289,3 +328,29 @@ class _CallFinder(cst.CSTVisitor):
             literal = [_literal_string(element.value) for element in fromlist.elements]
             names = tuple(name for name in literal if name)
         self._walker.add(node, "." * level + module, names, dynamic=True)
+
+
+class _UsageFinder(cst.CSTVisitor):
+    """Finds __file__ inside path-building calls, and pkgutil module listing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads_own_files = False
+        self.lists_own_modules = False
+        self._path_calls = 0
+
+    def _callee(self, node: cst.Call) -> str:
+        return (get_full_name_for_node(node.func) or "").rpartition(".")[2]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = self._callee(node)
+        self._path_calls += callee in _PATH_CALLS
+        if callee in ("iter_modules", "walk_packages"):
+            self.lists_own_modules = True
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self._path_calls -= self._callee(original_node) in _PATH_CALLS
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "__file__" and self._path_calls:
+            self.reads_own_files = True
