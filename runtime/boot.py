@@ -30,7 +30,7 @@ DIGEST_SIZE = 16
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
 # Runtime modules in load order; each may import only the ones before it.
-RUNTIME_MODULES = ("extract", "resources", "importer", "entry")
+RUNTIME_MODULES = ("extract", "resources", "children", "importer", "entry")
 
 # Manifest keys.
 MANIFEST_FORMAT = "format"
@@ -195,14 +195,20 @@ def load_runtime(archive):
     return package
 
 
-def main():
+def start(path):
+    """Open the archive and install its importer: what every process of the app needs."""
     try:
-        archive = Archive(os.path.abspath(__loader__.archive))
+        archive = Archive(path)
         archive.check_python()
         runtime = load_runtime(archive)
     except (ArchiveError, OSError, ValueError, EOFError) as exc:
         raise SystemExit("freeze: {}".format(exc)) from None
-    runtime.entry.run(archive, runtime.importer.install(archive))
+    return archive, runtime, runtime.importer.install(archive)
+
+
+def main():
+    archive, runtime, finder = start(os.path.abspath(__loader__.archive))
+    runtime.entry.run(archive, finder)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ import os
 import sys
 from _frozen_importlib import _call_with_frames_removed
 from _imp import _fix_co_filename
-from importlib.machinery import ExtensionFileLoader, ModuleSpec
+from importlib.machinery import ExtensionFileLoader, ModuleSpec, PathFinder
 from importlib.util import LazyLoader, decode_source
 
 from .boot import (
     KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_ENTRY, MANIFEST_LAZY, PATH,
     ArchiveError,
 )
+from .children import PATCHES
 from .extract import Extractor
 from .resources import ArchivePath, ResourceReader, Tree, distributions
 
@@ -121,7 +122,7 @@ class ArchiveFinder:
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
         if record is None:
-            return None
+            return self._patched(fullname, path, target) if fullname in PATCHES else None
         kind = record[KIND]
         if kind == KIND_NAMESPACE:
             spec = ModuleSpec(fullname, self.loader, is_package=True)
@@ -141,12 +142,38 @@ class ArchiveFinder:
             spec.submodule_search_locations.append(origin.rpartition("/")[0])
         return spec
 
+    def _patched(self, fullname, path, target):
+        """The standard spec of a module the runtime adapts, with a patching loader."""
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _PatchingLoader(spec.loader, PATCHES[fullname], self.loader.archive)
+        return spec
+
     def find_distributions(self, context=None):
         """importlib.metadata's hook: the distributions bundled in the archive."""
         return distributions(self.loader.tree, context)
 
     def invalidate_caches(self):
         pass
+
+
+class _PatchingLoader:
+    """Wraps a stdlib module's loader to adapt the module right after it runs."""
+
+    def __init__(self, loader, patch, archive):
+        self._loader = loader
+        self._patch = patch
+        self._archive = archive
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module, self._archive)
 
 
 class ArchivePathEntryFinder:

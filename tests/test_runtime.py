@@ -219,3 +219,42 @@ def test_python_option_builds_for_another_version_and_mismatch_is_clear(tmp_path
     assert f"built for CPython {version}" in wrong.stderr
     assert "this is CPython %d.%d" % sys.version_info[:2] in wrong.stderr
     assert "freeze build --python python%d.%d" % sys.version_info[:2] in wrong.stderr
+
+
+MP_APP = {
+    "mpapp.py": """
+        import multiprocessing as mp
+        from pkg.work import square
+
+        def negate(x):
+            return -x
+
+        def main():
+            for method in ("spawn", "forkserver"):
+                ctx = mp.get_context(method)
+                with ctx.Pool(2) as pool:
+                    print(method, pool.map(square, range(4)), pool.map(negate, range(3)))
+                child = ctx.Process(target=square, args=(3,))
+                child.start()
+                child.join()
+                print(method, "exit", child.exitcode)
+
+        if __name__ == "__main__":
+            main()
+    """,
+    "pkg/__init__.py": "",
+    "pkg/work.py": "def square(x):\n    return x * x\n",
+    "pkg/__main__.py": "import mpapp\nif __name__ == '__main__':\n    mpapp.main()\n",
+}
+
+
+@pytest.mark.parametrize("entry", [["mpapp.py"], ["-m", "pkg"]], ids=["script", "module"])
+def test_multiprocessing_spawn_and_forkserver_children_import_from_the_archive(
+        tmp_path: Path, entry: list[str]) -> None:
+    src = write_tree(tmp_path / "src", MP_APP)
+    out = tmp_path / "mp.pyz"
+    assert freeze("build", *entry, "-o", out, cwd=src).returncode == 0
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert (result.stderr, result.returncode) == ("", 0)
+    assert result.stdout == "".join(f"{m} [0, 1, 4, 9] [0, -1, -2]\n{m} exit 0\n"
+                                    for m in ("spawn", "forkserver"))

@@ -1,0 +1,42 @@
+"""Child processes of a frozen app: multiprocessing's spawn and forkserver.
+
+Their children are fresh interpreters that import the app's modules, so they
+need this importer too.  The preparation data a parent sends first carries an
+object whose unpickling, in the child, runs boot's start() from the archive's
+zip member: the child then imports exactly as the parent does.
+"""
+
+import sys
+
+_CHILD_BOOT = """
+import sys, zipimport
+boot = type(sys)("__freeze__.boot")
+sys.modules["__freeze__.boot"] = boot
+exec(zipimport.zipimporter(path).get_code("__main__"), boot.__dict__)
+boot.start(path)
+"""
+
+
+class _InstallInChild:
+    def __init__(self, archive_path):
+        self.archive_path = archive_path
+
+    def __reduce__(self):
+        return exec, (_CHILD_BOOT, {"path": self.archive_path})
+
+
+def patch_spawn(spawn, archive):
+    """After multiprocessing.spawn loads: children start by installing the runtime."""
+    original = spawn.get_preparation_data
+
+    def get_preparation_data(name):
+        data = original(name)
+        if "__freeze__.importer" in sys.modules:
+            data["freeze_runtime"] = _InstallInChild(archive.path)
+        return data
+
+    spawn.get_preparation_data = get_preparation_data
+
+
+# Standard-library modules to adapt once they are loaded: name -> patch(module, archive).
+PATCHES = {"multiprocessing.spawn": patch_spawn}
