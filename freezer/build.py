@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, compiler, files, graph, target
+from . import archive, compiler, files, graph, hooks, target
 from .errors import EntryError, FreezeError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
@@ -61,14 +61,17 @@ def build(options: Options) -> Result:
         module = _main_module(resolver, module, options.module)
         entry = (kind, module, attribute)
     installed = files.distributions(search_path)
+    config = hooks.load_config(hooks.find_config(Path(search_path[0]) if options.script
+                                                 else Path.cwd()))
     modules = graph.build_graph(
         tgt, resolver, script=options.script if kind == boot.ENTRY_SCRIPT else None,
         module=None if kind == boot.ENTRY_SCRIPT else module,
-        include=options.include, exclude=options.exclude,
-        companions=files.companions(installed))
+        include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
+        hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
+        plugins=files.plugins(installed))
     warnings = _check(modules, options.strict)
     bundled = modules.bundled()
-    extracted = _extract_folders(modules, options.extract)
+    extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
     jobs = _jobs(bundled)
     blobs = compiler.compile_modules(tgt, jobs)
@@ -164,7 +167,8 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
 def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:
     """Archive folders whose files must be real: --extract packages, and packages
     with a module that builds paths from its ``__file__``."""
-    folders = set()
+    folders = {files.package_folder(modules.modules[name]) for name in modules.extract
+               if name in modules.modules and modules.modules[name].bundled}
     for name in packages:
         module = modules.modules.get(name)
         if module is None or not module.bundled or not module.spec.is_package:

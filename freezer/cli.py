@@ -103,8 +103,11 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"python   {info['python']['label']}")
     click.echo(f"entry    {entry['kind']} {target}")
     click.echo(f"lazy     {'yes' if info['lazy'] else 'no'}")
+    extracted = sum(f["extract"] for f in info["files"])
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
-               "from the Python installation or not carried\n")
+               "from the Python installation")
+    click.echo(f"files    {len(info['files'])} data and metadata files, {extracted} of them "
+               "written to the user cache at run time\n")
     click.echo(f"{'KIND':<10} {'OFFSET':>10} {'LENGTH':>8} {'SOURCE':>8}  {'DIGEST':<32}  NAME")
     for module in info["modules"]:
         click.echo(f"{module['kind']:<10} {module['offset']:>10} {module['length']:>8} "

@@ -62,6 +62,9 @@ def describe(path: Path) -> dict[str, Any]:
             "modules": [asdict(info) for info in _infos(manifest[boot.MANIFEST_MODULES])],
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],
+            "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
+                       "extract": path in manifest[boot.MANIFEST_EXTRACT][1]}
+                      for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
         }
     finally:
         archive.close()
@@ -80,14 +83,19 @@ def verify(path: Path) -> list[str]:
             problem = _check(archive, record, magic, key)
             if problem:
                 problems.append(f"{path}: module {name!r}: {problem}")
+        for member in archive.manifest[boot.MANIFEST_FILES]:
+            try:
+                archive.read_file(member)
+            except boot.ArchiveError:
+                problems.append(f"{path}: file {member!r}: digest mismatch")
         return problems
     finally:
         archive.close()
 
 
 def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str | None:
-    if record[boot.KIND] == boot.KIND_NAMESPACE:
-        return None
+    if record[boot.KIND] in (boot.KIND_NAMESPACE, boot.KIND_EXTENSION):
+        return None  # no code blob: extension modules are checked as files
     try:
         blob = archive.read(record[boot.OFFSET], record[boot.SIZE])
         problem = boot.blob_problem(blob, record[boot.DIGEST], magic)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import configparser
 import csv
 import io
 import os
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .graph import MAIN, Graph, Module
+from .hooks import Hook
 from .resolver import EXTENSION, NAMESPACE, SOURCE
 from .target import Target
 
@@ -52,19 +54,28 @@ def package_folder(module: Module) -> str:
     return path if module.spec.kind == NAMESPACE else path.rpartition("/")[0]
 
 
-def companions(distributions: Sequence["Distribution"]) -> dict[str, list[str]]:
-    """Modules that must travel with a top-level package though no import names them.
+def hooks(distributions: Sequence[Distribution]) -> list[Hook]:
+    """Modules that must travel with a package though no import names them.
 
     mypyc-compiled extension modules import their distribution's shared
     ``<hash>__mypyc`` module from C, where no scanner can see it.
     """
-    found: dict[str, list[str]] = {}
+    found = []
     for dist in distributions:
-        helpers = sorted(top for top in dist.tops if top.endswith("__mypyc"))
-        for top in dist.tops:
-            if helpers and top not in helpers:
-                found.setdefault(top, []).extend(helpers)
+        helpers = tuple(sorted(top for top in dist.tops if top.endswith("__mypyc")))
+        found += [Hook(top, include=helpers) for top in sorted(dist.tops)
+                  if helpers and top not in helpers]
     return found
+
+
+def plugins(distributions: Sequence[Distribution]) -> dict[str, list[str]]:
+    """Entry-point group -> the modules its entry points name, across distributions."""
+    groups: dict[str, list[str]] = {}
+    for dist in distributions:
+        for group, module in dist.entry_points:
+            if group not in ("console_scripts", "gui_scripts"):
+                groups.setdefault(group, []).append(module)
+    return groups
 
 
 def collect(target: Target, graph: Graph, distributions: Sequence["Distribution"],
@@ -128,6 +139,7 @@ class Distribution:
     folder: str
     tops: frozenset[str]
     libraries: tuple[str, ...]
+    entry_points: tuple[tuple[str, str], ...] = ()
 
 
 def distributions(search_path: Sequence[str]) -> list[Distribution]:
@@ -162,7 +174,19 @@ def _read_distribution(folder: str) -> Distribution:
     if os.path.isfile(top_level):
         with open(top_level, encoding="utf-8") as file:
             tops.update(line.strip() for line in file if line.strip())
-    return Distribution(folder, frozenset(tops), tuple(sorted(libraries)))
+    return Distribution(folder, frozenset(tops), tuple(sorted(libraries)), _entry_points(folder))
+
+
+def _entry_points(folder: str) -> tuple[tuple[str, str], ...]:
+    """(group, module) of each entry point; values look like `module:attr [extra]`."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read(os.path.join(folder, "entry_points.txt"), encoding="utf-8")
+    except configparser.Error:
+        return ()
+    return tuple((group, value.partition(":")[0].partition("[")[0].strip())
+                 for group in parser.sections() for value in parser[group].values())
 
 
 def _record_paths(folder: str) -> list[str]:

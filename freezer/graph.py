@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .errors import EntryError, FreezeError
+from .hooks import Hook
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
 from .scanner import ANCHOR_NAME, Analysis, ImportRecord, ScanError, analyze, scan
 from .target import Target
@@ -67,9 +68,12 @@ class Missing:
 
 @dataclass
 class Graph:
+    """Modules found, imports missing, modules excluded, and packages hooks want extracted."""
+
     modules: dict[str, Module] = field(default_factory=dict)
     missing: list[Missing] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
+    extract: set[str] = field(default_factory=set)
 
     def bundled(self) -> list[Module]:
         return [self.modules[name] for name in sorted(self.modules)
@@ -78,11 +82,14 @@ class Graph:
 
 class _Builder:
     def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str],
-                 companions: Mapping[str, Sequence[str]]) -> None:
+                 hooks: Sequence[Hook], plugins: Mapping[str, Sequence[str]]) -> None:
         self.target = target
         self.resolver = resolver
         self.exclude = tuple(exclude)
-        self.companions = companions
+        self.hooks: dict[str, list[Hook]] = {}
+        for hook in hooks:
+            self.hooks.setdefault(hook.package, []).append(hook)
+        self.plugins = plugins
         self.graph = Graph()
         self.queue: deque[str] = deque()
         self.lines: dict[str, list[int]] = {}
@@ -114,9 +121,11 @@ class _Builder:
         self.graph.modules[name] = module
         if bundled and spec.kind == SOURCE:
             self.queue.append(name)
-        if bundled and not parent:
-            for companion in self.companions.get(name, ()):
-                self.add(companion)
+        for hook in self.hooks.get(name, ()) if bundled else ():
+            self.graph.extract.update(hook.extract)
+            for pattern in hook.include:
+                for found in self.matches(pattern):
+                    self.add(found, speculative=True)
         return module
 
     def _provided(self, spec: Spec) -> bool:
@@ -162,8 +171,12 @@ class _Builder:
         self.hints(importer, analysis)
 
     def hints(self, importer: Module, analysis: Analysis) -> None:
-        """Modules a package may import by name: strings naming its own submodules,
-        and everything below a package that lists its submodules with pkgutil."""
+        """Modules a package may import by name: plugins of entry-point groups it
+        names, strings naming its own submodules, and everything below a package
+        that lists its submodules with pkgutil."""
+        for text in analysis.strings:
+            for name in self.plugins.get(text, ()):  # an entry-point group it reads
+                self.add(name, speculative=True)
         package = importer.package
         if not package:
             return
@@ -196,22 +209,28 @@ class _Builder:
             self.follow(self.graph.modules[self.queue.popleft()])
 
     def include(self, pattern: str) -> None:
-        """Add the modules an --include glob names (walking packages for wildcards)."""
+        """Add the modules an --include glob names; an error when it names none."""
         if not any(char in pattern for char in _WILDCARDS):
             if self.add(pattern) is None:
                 raise EntryError(f"--include {pattern}: no module of that name on the search path")
             return
-        literal = pattern[:min(pattern.find(c) for c in _WILDCARDS if c in pattern)]
-        root = literal.rpartition(".")[0]
-        if not root:
+        if not pattern.partition(".")[0] or any(c in pattern.partition(".")[0] for c in _WILDCARDS):
             raise EntryError(f"--include {pattern}: a pattern must start with a package name, "
                              "as in 'pkg.plugins.*'")
-        found = [name for name in self._descendants(root)
-                 if fnmatch.fnmatchcase(name, pattern)]
+        found = self.matches(pattern)
         if not found:
             raise EntryError(f"--include {pattern}: matches no module")
         for name in found:
             self.add(name)
+
+    def matches(self, pattern: str) -> list[str]:
+        """Module names a glob matches, found by walking the packages it starts in."""
+        if not any(char in pattern for char in _WILDCARDS):
+            return [pattern] if self.resolver.resolve(pattern) is not None else []
+        literal = pattern[:min(pattern.find(c) for c in _WILDCARDS if c in pattern)]
+        root = literal.rpartition(".")[0] or literal
+        candidates = [root, *self._descendants(root)]
+        return [name for name in candidates if fnmatch.fnmatchcase(name, pattern)]
 
     def _descendants(self, name: str) -> Iterable[str]:
         spec = self.resolver.resolve(name)
@@ -224,14 +243,14 @@ class _Builder:
 
 def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,
                 module: Optional[str] = None, include: Sequence[str] = (),
-                exclude: Sequence[str] = (),
-                companions: Mapping[str, Sequence[str]] = {}) -> Graph:
+                exclude: Sequence[str] = (), hooks: Sequence[Hook] = (),
+                plugins: Mapping[str, Sequence[str]] = {}) -> Graph:
     """Everything reachable from a script file or a module name.
 
-    `companions` maps a top-level name to modules that come with it though no
-    import statement names them (see files.companions).
+    `hooks` fire when their package is bundled; `plugins` maps an entry-point
+    group to the modules its entry points name, bundled when a module names the group.
     """
-    builder = _Builder(target, resolver, exclude, companions)
+    builder = _Builder(target, resolver, exclude, hooks, plugins)
     if script is not None:
         builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
     elif module is not None and builder.add(module) is None:
