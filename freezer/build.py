@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, compiler, files, graph, hooks, target
+from . import archive, compiler, files, graph, hooks, requirements, target
 from .errors import EntryError, FreezeError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
@@ -23,7 +23,11 @@ _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 @dataclass(frozen=True)
 class Options:
-    """What the user asked for; exactly one of script/module/function/console_script."""
+    """What the user asked for; exactly one of script/module/function/console_script.
+
+    `requirements` (files) and `specs` are installed into a cached environment
+    of `python`, which then is the environment resolved in.
+    """
 
     output: Path
     script: Optional[str] = None
@@ -31,6 +35,8 @@ class Options:
     function: Optional[str] = None
     console_script: Optional[str] = None
     python: str = sys.executable
+    requirements: tuple[str, ...] = ()
+    specs: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -54,6 +60,8 @@ class Result:
 def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`."""
     tgt = target.probe(options.python)
+    if options.requirements or options.specs:
+        tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
     kind, module, attribute = entry

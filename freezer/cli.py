@@ -27,7 +27,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("script", required=False)
+@click.argument("arguments", nargs=-1, metavar="[SCRIPT] [REQUIREMENT]...")
 @click.option("-m", "--module", metavar="MODULE", help="Run MODULE as __main__ (like python -m).")
 @click.option("-e", "--entry-point", "function", metavar="PKG.MOD:FUNC",
               help="Call FUNC; its return value is the exit status.")
@@ -38,6 +38,9 @@ def main() -> None:
 @click.option("--python", "python", metavar="INTERPRETER", default=sys.executable,
               show_default="the Python running freeze",
               help="Resolve in this interpreter's environment and compile for it.")
+@click.option("-r", "--requirement", "requirement_files", multiple=True, metavar="FILE",
+              help="Install the requirements in FILE into a cached build environment "
+                   "of --python and freeze from there (repeatable).")
 @click.option("--path", "paths", multiple=True, metavar="DIR",
               help="Add a module search path entry (repeatable).")
 @click.option("--include", multiple=True, metavar="GLOB",
@@ -54,12 +57,19 @@ def main() -> None:
               help="Load bundled non-package modules lazily (importlib.util.LazyLoader).")
 @click.option("--shebang", metavar="COMMAND",
               help="Interpreter line [default: /usr/bin/env pythonX.Y of the target].")
-def build(script: Optional[str], module: Optional[str], function: Optional[str],
+def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[str],
           console_script: Optional[str], output: Optional[Path], python: str,
-          paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],
+          requirement_files: tuple[str, ...], paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],
           extract: tuple[str, ...], strict: bool, source: bool, lazy: bool, shebang: Optional[str]) -> None:
-    """Freeze SCRIPT (or -m, -e, -c) into one archive."""
-    given = [x for x in (script, module, function, console_script) if x is not None]
+    """Freeze SCRIPT (or -m, -e, -c) into one archive.
+
+    REQUIREMENTs (pip specs, like -r files) are installed into a cached build
+    environment first; with -m, -e or -c every argument is a requirement.
+    """
+    named = [x for x in (module, function, console_script) if x is not None]
+    script = None if named or not arguments else arguments[0]
+    specs = arguments if named else arguments[1:]
+    given = [x for x in (script, *named) if x is not None]
     if len(given) != 1:
         raise click.UsageError("give exactly one of SCRIPT, -m MODULE, -e PKG.MOD:FUNC "
                                "or -c CONSOLE_SCRIPT")
@@ -68,7 +78,8 @@ def build(script: Optional[str], module: Optional[str], function: Optional[str],
         output = Path("dist") / f"{stem}.pyz"
     options = building.Options(
         output=output, script=script, module=module, function=function,
-        console_script=console_script, python=python, path=paths, include=include,
+        console_script=console_script, python=python, requirements=requirement_files,
+        specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy, shebang=shebang)
     try:
         result = building.build(options)

@@ -1,0 +1,66 @@
+"""Install requirements into a cached build environment (as shiv and pex do).
+
+`freeze build -r requirements.txt -e app:main` must work from a clean checkout:
+the requirements go into a venv of the target interpreter, kept in the
+platformdirs user cache under a digest of what was asked for, so a second build
+reuses it.  Requirements that name local paths are installed afresh each time,
+since their contents can change under the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from .errors import EntryError
+from .target import Target
+
+
+def environment(target: Target, files: Sequence[str], specs: Sequence[str]) -> str:
+    """The python of a venv for `target` holding the requirements; built once per content."""
+    texts = []
+    for name in files:
+        try:
+            texts.append(Path(name).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise EntryError(f"-r {name}: cannot read ({exc.strerror})") from None
+    key = hashlib.sha256("\n".join([target.executable, target.version_string, *texts, "--",
+                                    *specs]).encode()).hexdigest()[:20]
+    root = Path(platformdirs.user_cache_dir("freeze")) / "envs"
+    final = root / key
+    python = final / "bin" / "python"
+    local = any(_is_local(line) for line in [*specs, *"\n".join(texts).splitlines()])
+    if python.exists() and not local:
+        return str(python)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
+    try:
+        _run([target.executable, "-m", "venv", str(staging)], "creating a build environment")
+        args = [arg for name in files for arg in ("-r", name)]
+        _run([str(staging / "bin" / "python"), "-m", "pip", "install", "-q",
+              "--disable-pip-version-check", *args, *specs], "pip install")
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return str(python)
+
+
+def _is_local(line: str) -> bool:
+    line = line.strip()
+    return line.startswith((".", "/", "-e", "--editable", "file:")) or line.endswith(".whl")
+
+
+def _run(command: list[str], what: str) -> None:
+    proc = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        lines = [l for l in (proc.stderr or proc.stdout).strip().splitlines() if l.strip()]
+        raise EntryError(f"{what} failed: {lines[-1] if lines else 'no output'}")
