@@ -89,6 +89,7 @@ class _Builder:
         self.hooks: dict[str, list[Hook]] = {}
         for hook in hooks:
             self.hooks.setdefault(hook.package, []).append(hook)
+        self.package_calls = frozenset(call for hook in hooks for call in hook.package_calls)
         self.plugins = plugins
         self.graph = Graph()
         self.queue: deque[str] = deque()
@@ -141,7 +142,8 @@ class _Builder:
         with open(origin, "rb") as file:
             source = file.read()
         try:
-            analysis = analyze(source, version=self.target.version, platform=self.target.platform)
+            analysis = analyze(source, version=self.target.version, platform=self.target.platform,
+                               package_calls=self.package_calls)
         except ScanError as exc:
             raise FreezeError(f"{origin}:{exc.line}: syntax error: {exc}") from None
         imports = []
@@ -168,12 +170,13 @@ class _Builder:
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)),
             reads_own_files=analysis.reads_own_files)
+        self.graph.extract.update(analysis.named_packages)
         self.hints(importer, analysis)
 
     def hints(self, importer: Module, analysis: Analysis) -> None:
         """Modules a package may import by name: plugins of entry-point groups it
-        names, strings naming its own submodules, and everything below a package
-        that lists its submodules with pkgutil."""
+        names, strings naming its own modules, and everything in a top-level
+        package one of whose modules lists modules with pkgutil."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, speculative=True)
@@ -183,12 +186,21 @@ class _Builder:
         top = package.partition(".")[0]
         for text in analysis.strings:
             for name in (text, f"{package}.{text}"):
-                if name.partition(".")[0] == top and name not in self.graph.modules \
-                        and self.resolver.resolve(name) is not None:
-                    self.add(name, speculative=True)
-        if analysis.lists_own_modules:
-            for name in self._descendants(package):
+                if name.partition(".")[0] == top:
+                    self._add_longest_module(name)
+        if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
+            for name in self._descendants(top):
                 self.add(name, speculative=True)
+
+    def _add_longest_module(self, dotted: str) -> None:
+        """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too)."""
+        while "." in dotted:
+            if dotted in self.graph.modules:
+                return
+            if self.resolver.resolve(dotted) is not None:
+                self.add(dotted, speculative=True)
+                return
+            dotted = dotted.rpartition(".")[0]
 
     def miss(self, name: str, importer: Module, source: bytes, index: int,
              record: ImportRecord, reason: str = "not found") -> None:

@@ -32,17 +32,27 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 @dataclass(frozen=True)
 class Hook:
-    """When `package` is bundled: bundle `include` globs, extract `extract` packages."""
+    """When `package` is bundled: bundle `include` globs, extract `extract` packages.
+
+    `package_calls` names functions of the package whose first string argument
+    is a package that must be on disk (jinja2's ``PackageLoader("app")``): any
+    bundled module calling one gets that package extracted.
+    """
 
     package: str
     include: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
+    package_calls: tuple[str, ...] = ()
 
 
 # Each entry names why the package needs it.
 BUILTIN: tuple[Hook, ...] = (
     # Languages are imported by computed name (import_module(package + code)).
     Hook("docutils", include=("docutils.languages.*", "docutils.parsers.rst.languages.*")),
+    # Unicode width tables are imported as f".unicode{version}" (names like unicode17-0-0).
+    Hook("rich", include=("rich._unicode_data.*",)),
+    # PackageLoader("app", "templates") lists and opens the folder on disk.
+    Hook("jinja2", package_calls=("PackageLoader",)),
 )
 
 

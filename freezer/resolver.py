@@ -113,15 +113,16 @@ class Resolver:
             for entry in self._listing(location) or ():
                 directory = os.path.join(location, entry)
                 if os.path.isdir(directory):
-                    # Like pkgutil: regular packages only, not namespace or data dirs.
-                    if entry.isidentifier() and entry != "__pycache__" and any(
+                    # Like pkgutil: regular packages only, not namespace or data dirs;
+                    # any name without a dot (import_module takes "unicode17-0-0").
+                    if "." not in entry and any(
                             os.path.isfile(os.path.join(directory, "__init__" + suffix))
                             for suffix, _ in self._loaders):
                         found.add(entry)
                     continue
                 for suffix, _ in self._loaders:
                     stem = entry[:-len(suffix)]
-                    if entry.endswith(suffix) and stem.isidentifier() and stem != "__init__":
+                    if entry.endswith(suffix) and stem and "." not in stem and stem != "__init__":
                         found.add(stem)
         names = (f"{spec.name}.{tail}" for tail in sorted(found))
         return [name for name in names if self.resolve(name) is not None]

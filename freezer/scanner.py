@@ -79,15 +79,18 @@ class Analysis:
             (``os.path.dirname(__file__)``, ``Path(__file__)``...): the package
             opens files beside itself and needs them on disk.
         lists_own_modules: it calls ``pkgutil.iter_modules``/``walk_packages``,
-            typically to import its package's submodules by name.
+            typically to import its own package's modules by name.
         strings: string constants shaped like dotted names, candidates for
             modules imported by name from tables or f-strings.
+        named_packages: first string arguments of calls to the `package_calls`
+            analyze() was given.
     """
 
     imports: list[ImportRecord]
     reads_own_files: bool = False
     lists_own_modules: bool = False
     strings: tuple[str, ...] = ()
+    named_packages: tuple[str, ...] = ()
 
 
 def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
@@ -97,7 +100,7 @@ def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
 
 
 def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
-            lines: bool = False) -> Analysis:
+            lines: bool = False, package_calls: frozenset[str] = frozenset()) -> Analysis:
     """Imports and dynamic-behaviour hints of one module's source.
 
     Line numbers cost libcst a second pass over the whole tree, so they are
@@ -116,11 +119,12 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     walker = _Walker(_Conditions(tuple(version), platform), positions, dynamic)
     walker.walk(module.body)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
-    usage = _UsageFinder()
-    if "__file__" in text or "iter_modules" in text or "walk_packages" in text:
+    usage = _UsageFinder(package_calls)
+    if any(word in text for word in ("__file__", "iter_modules", "walk_packages", *package_calls)):
         module.visit(usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
-    return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings)
+    return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
+                    tuple(usage.named_packages))
 
 
 def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
@@ -331,12 +335,15 @@ class _CallFinder(cst.CSTVisitor):
 
 
 class _UsageFinder(cst.CSTVisitor):
-    """Finds __file__ inside path-building calls, and pkgutil module listing."""
+    """Finds __file__ inside path-building calls, pkgutil module listing, and
+    package names given to hooked calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, package_calls: frozenset[str]) -> None:
         super().__init__()
         self.reads_own_files = False
         self.lists_own_modules = False
+        self.named_packages: list[str] = []
+        self._package_calls = package_calls
         self._path_calls = 0
 
     def _callee(self, node: cst.Call) -> str:
@@ -347,6 +354,10 @@ class _UsageFinder(cst.CSTVisitor):
         self._path_calls += callee in _PATH_CALLS
         if callee in ("iter_modules", "walk_packages"):
             self.lists_own_modules = True
+        if callee in self._package_calls and node.args:
+            package = _literal_string(node.args[0].value)
+            if package:
+                self.named_packages.append(package)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self._path_calls -= self._callee(original_node) in _PATH_CALLS
