@@ -1,4 +1,4 @@
-"""Write an archive: shebang, blobs, manifest, then a one-member zip Python can run.
+"""Write an archive: launcher, blobs, manifest, then a small zip Python can run.
 
 The format itself is defined in runtime/boot.py; this module only lays bytes
 out in that order.  Output is byte-identical for identical inputs (sorted
@@ -43,8 +43,22 @@ class Layout:
     python: tuple[str, bytes]  # version string, magic number
     entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
     lazy: bool
-    shebang: str
+    launcher: bytes  # the lines before the payload that make ./app.pyz run
     external: Mapping[str, str]
+    boot_code: bytes  # runtime/boot.py as a .pyc for the target
+
+
+def launcher(python: str, shebang: Optional[str]) -> bytes:
+    """`#!shebang`, or by default a /bin/sh trampoline running `python -S` on the archive.
+
+    -S skips `site`, which costs tens of milliseconds in a full environment and
+    adds nothing a frozen app may use.  A shebang line cannot pass options
+    portably (`env -S` is not everywhere), so two lines of sh do it; Python
+    reading the archive as a zip ignores them like any prefix.
+    """
+    if shebang is not None:
+        return f"#!{shebang}\n".encode()
+    return f'#!/bin/sh\nexec {python} -S "$0" "$@"\n'.encode()
 
 
 class _Payload:
@@ -74,7 +88,7 @@ class _Payload:
 def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member],
                 files: Mapping[str, bytes], extract: Iterable[str]) -> bytes:
     """The complete archive as bytes."""
-    payload = _Payload(f"#!{layout.shebang}\n".encode())
+    payload = _Payload(layout.launcher)
     runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
     module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
     file_records = {}
@@ -94,7 +108,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
-    return _append_zip(payload.data, Path(boot.__file__).read_bytes(), trailer)
+    return _append_zip(payload.data, Path(boot.__file__).read_bytes(), layout.boot_code, trailer)
 
 
 def _extraction(paths: Iterable[str], files: Mapping[str, bytes],
@@ -111,15 +125,18 @@ def _by_name(member: Member) -> str:
     return member.name
 
 
-def _append_zip(head: bytearray, main_source: bytes, trailer: bytes) -> bytes:
-    """Python runs the zip's __main__.py; zip offsets are absolute, so the head is skipped."""
+def _append_zip(head: bytearray, main_source: bytes, main_code: bytes, trailer: bytes) -> bytes:
+    """Python runs the zip's __main__: zipimport takes __main__.pyc when its magic
+    number is this interpreter's and compiles __main__.py otherwise (which then
+    reports the version mismatch).  Zip offsets are absolute: the head is skipped."""
     buffer = io.BytesIO()
     buffer.write(head)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        info = zipfile.ZipInfo("__main__.py", date_time=_timestamp())
-        info.create_system = 3
-        info.external_attr = 0o644 << 16
-        archive.writestr(info, main_source)
+        for name, data in (("__main__.py", main_source), ("__main__.pyc", main_code)):
+            info = zipfile.ZipInfo(name, date_time=_timestamp())
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
         archive.comment = trailer
     return buffer.getvalue()
 

@@ -18,6 +18,7 @@ from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 
 _RUNTIME_DIR = Path(boot.__file__).parent
+_BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
 _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 
@@ -87,12 +88,13 @@ def build(options: Options) -> Result:
     runtime = [archive.Member(job.name, boot.KIND_MODULE,
                               f"{boot.RUNTIME_PACKAGE}/{Path(job.path).name}", blobs[job.name],
                               Path(job.path).read_bytes())
-               for job in jobs if job.name.startswith(boot.RUNTIME_PACKAGE + ".")]
+               for job in jobs if job.name.startswith(boot.RUNTIME_PACKAGE + ".") and job.name != _BOOT]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     external = {m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled}
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry, lazy=options.lazy,
-        shebang=options.shebang or f"/usr/bin/env python{tgt.short_version}",
+        launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
+        boot_code=blobs[_BOOT],
         external=external)
     image = archive.build_bytes(layout, members, runtime, data, extras.extract)
     archive.write_atomically(options.output, image)
@@ -197,7 +199,7 @@ def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
     jobs += [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
                           "<frozen importlib._bootstrap_external>", True)
              for short in boot.RUNTIME_MODULES]
-    return jobs
+    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True)]
 
 
 def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:

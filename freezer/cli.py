@@ -56,7 +56,8 @@ def main() -> None:
 @click.option("--lazy", is_flag=True,
               help="Load bundled non-package modules lazily (importlib.util.LazyLoader).")
 @click.option("--shebang", metavar="COMMAND",
-              help="Interpreter line [default: /usr/bin/env pythonX.Y of the target].")
+              help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
+                   "`pythonX.Y -S` of the target].")
 def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[str],
           console_script: Optional[str], output: Optional[Path], python: str,
           requirement_files: tuple[str, ...], paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],

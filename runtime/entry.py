@@ -13,6 +13,7 @@ from .boot import ENTRY_FUNCTION, ENTRY_SCRIPT, MANIFEST_ENTRY
 
 def run(archive, finder):
     kind, module_name, attribute = archive.manifest[MANIFEST_ENTRY]
+    _site_builtins()
     try:
         if kind == ENTRY_FUNCTION:
             __import__(module_name)
@@ -25,6 +26,30 @@ def run(archive, finder):
         raise
     except BaseException as exc:
         _report_uncaught(exc)
+
+
+class _Quitter:
+    """exit() and quit(), which `site` adds and `python -S` (our launcher) does not."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "Use {}() or Ctrl-D (i.e. EOF) to exit".format(self.name)
+
+    def __call__(self, code=None):
+        try:
+            sys.stdin.close()
+        except Exception:
+            pass
+        raise SystemExit(code)
+
+
+def _site_builtins():
+    import builtins
+    for name in ("exit", "quit"):
+        if not hasattr(builtins, name):
+            setattr(builtins, name, _Quitter(name))
 
 
 def _run_main(finder, name, script):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -198,7 +200,6 @@ def test_python_option_builds_for_another_version_and_mismatch_is_clear(tmp_path
     python = other_python()
     if python is None:
         pytest.skip("no other CPython 3.10-3.13 installed")
-    import subprocess
     venv = tmp_path / "venv"
     subprocess.run([python, "-m", "venv", "--without-pip", venv], check=True)
     src = write_tree(tmp_path / "src", {
@@ -210,7 +211,7 @@ def test_python_option_builds_for_another_version_and_mismatch_is_clear(tmp_path
     assert built.returncode == 0, built.stderr
     version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                              capture_output=True, text=True).stdout.strip()
-    assert out.read_bytes().startswith(f"#!/usr/bin/env python{version}\n".encode())
+    assert out.read_bytes().startswith(f'#!/bin/sh\nexec python{version} -S "$0" "$@"\n'.encode())
     ok = run_frozen(out, tmp_path=tmp_path, python=python)
     assert (ok.returncode, ok.stdout) == (0, f"ok {tuple(map(int, version.split('.')))}\n")
     wrong = run_frozen(out, tmp_path=tmp_path)
@@ -258,3 +259,25 @@ def test_multiprocessing_spawn_and_forkserver_children_import_from_the_archive(
     assert (result.stderr, result.returncode) == ("", 0)
     assert result.stdout == "".join(f"{m} [0, 1, 4, 9] [0, -1, -2]\n{m} exit 0\n"
                                     for m in ("spawn", "forkserver"))
+
+
+def test_launcher_runs_without_site_and_exit_builtins_still_work(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import sys\nprint('site' in sys.modules, sys.flags.no_site)\nexit(3)\n"})
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
+    from venvs import isolated_env
+    env = isolated_env(tmp_path / "env")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    result = subprocess.run([out], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert (result.stdout, result.returncode) == ("False 1\n", 3)
+    import zipfile
+    assert zipfile.ZipFile(out).namelist() == ["__main__.py", "__main__.pyc"]
+
+
+def test_shebang_option_writes_a_plain_interpreter_line(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"app.py": "print('ok')\n"})
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "--shebang", "/usr/bin/env python3", "-o", out, cwd=src).returncode == 0
+    assert out.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    assert run_frozen(out, tmp_path=tmp_path).stdout == "ok\n"
