@@ -42,7 +42,7 @@ class Layout:
 
     python: tuple[str, bytes]  # version string, magic number
     entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
-    lazy: bool
+    lazy: frozenset[str]  # modules to load through importlib.util.LazyLoader
     launcher: bytes  # the lines before the payload that make ./app.pyz run
     external: Mapping[str, str]
     boot_code: bytes  # runtime/boot.py as a .pyc for the target

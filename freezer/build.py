@@ -92,7 +92,8 @@ def build(options: Options) -> Result:
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     external = {m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled}
     layout = archive.Layout(
-        python=(tgt.version_string, tgt.magic), entry=entry, lazy=options.lazy,
+        python=(tgt.version_string, tgt.magic), entry=entry,
+        lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
         external=external)

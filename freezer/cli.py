@@ -54,7 +54,8 @@ def main() -> None:
 @click.option("--source/--no-source", default=True, show_default=True,
               help="Embed sources for tracebacks and inspect.getsource.")
 @click.option("--lazy", is_flag=True,
-              help="Load bundled non-package modules lazily (importlib.util.LazyLoader).")
+              help="Load modules whose body only defines names, outside import cycles, "
+                   "on first use (importlib.util.LazyLoader).")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
@@ -114,7 +115,7 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"archive  {info['archive']} ({info['size']:,} bytes)")
     click.echo(f"python   {info['python']['label']}")
     click.echo(f"entry    {entry['kind']} {target}")
-    click.echo(f"lazy     {'yes' if info['lazy'] else 'no'}")
+    click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
     extracted = sum(f["extract"] for f in info["files"])
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
                "from the Python installation")

@@ -58,7 +58,7 @@ def describe(path: Path) -> dict[str, Any]:
             "python": {"version": version, "magic": magic.hex(),
                        "label": boot.python_label(version, magic)},
             "entry": {"kind": kind, "module": module, "attribute": attribute},
-            "lazy": manifest[boot.MANIFEST_LAZY],
+            "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
             "modules": [asdict(info) for info in _infos(manifest[boot.MANIFEST_MODULES])],
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],

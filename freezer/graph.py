@@ -45,6 +45,7 @@ class Module:
     imports: tuple[str, ...] = ()
     reads_own_files: bool = False
     speculative: bool = False
+    defines_only: bool = False
 
     @property
     def package(self) -> Optional[str]:
@@ -169,7 +170,7 @@ class _Builder:
                             imports.append(f"{name}.{attribute}")
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)),
-            reads_own_files=analysis.reads_own_files)
+            reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only)
         self.graph.extract.update(analysis.named_packages)
         self.hints(importer, analysis)
 
@@ -271,3 +272,58 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
         builder.include(pattern)
     builder.run()
     return builder.graph
+
+
+def lazy_modules(graph: Graph) -> frozenset[str]:
+    """Modules that may load lazily: bundled plain modules whose body only defines
+    names and that sit in no import cycle (a cycle's partly run modules must
+    exist eagerly, or `from x import y` inside the cycle fails)."""
+    cyclic = {name for component in _cycles(graph) for name in component}
+    return frozenset(m.name for m in graph.bundled()
+                     if m.defines_only and not m.spec.is_package and m.name != MAIN
+                     and m.name not in cyclic)
+
+
+def _cycles(graph: Graph) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(graph.modules):
+        if root in index:
+            continue
+        work = [(root, iter(graph.modules[root].imports))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for child in edges:
+                if child not in graph.modules:
+                    continue
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.modules[child].imports)))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(component)
+    return found

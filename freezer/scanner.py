@@ -84,6 +84,9 @@ class Analysis:
             modules imported by name from tables or f-strings.
         named_packages: first string arguments of calls to the `package_calls`
             analyze() was given.
+        defines_only: its top-level code only defines names (imports, functions,
+            classes, constants): running it later, on first use, cannot change
+            what anything else sees, so it may load lazily.
     """
 
     imports: list[ImportRecord]
@@ -91,6 +94,7 @@ class Analysis:
     lists_own_modules: bool = False
     strings: tuple[str, ...] = ()
     named_packages: tuple[str, ...] = ()
+    defines_only: bool = False
 
 
 def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
@@ -124,7 +128,7 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
         module.visit(usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
-                    tuple(usage.named_packages))
+                    tuple(usage.named_packages), _defines_only(module.body))
 
 
 def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
@@ -332,6 +336,70 @@ class _CallFinder(cst.CSTVisitor):
             literal = [_literal_string(element.value) for element in fromlist.elements]
             names = tuple(name for name in literal if name)
         self._walker.add(node, "." * level + module, names, dynamic=True)
+
+
+# Decorators known to return the function or class they get, registering nothing.
+_PURE_DECORATORS = frozenset({
+    "property", "staticmethod", "classmethod", "dataclass", "dataclasses.dataclass",
+    "functools.wraps", "wraps", "functools.lru_cache", "lru_cache", "functools.cache", "cache",
+    "functools.cached_property", "cached_property", "functools.total_ordering",
+    "total_ordering", "functools.singledispatch", "singledispatch", "contextmanager",
+    "contextlib.contextmanager", "abstractmethod", "abc.abstractmethod", "overload",
+    "typing.overload", "final", "typing.final", "runtime_checkable", "typing.runtime_checkable",
+})
+
+
+def _defines_only(body: Sequence[cst.CSTNode]) -> bool:
+    """True when every top-level statement only binds names in this module."""
+    return all(_binds_only(statement) for statement in body)
+
+
+def _binds_only(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return all(_small_binds_only(small) for small in node.body)
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return all(_pure_decorator(d.decorator) for d in node.decorators)
+    if isinstance(node, cst.If):
+        if _is_main_guard(node.test):  # does not run on import
+            return node.orelse is None or _binds_only(node.orelse)
+        return _suite_binds_only(node.body) and (node.orelse is None or _binds_only(node.orelse))
+    if isinstance(node, cst.Else):
+        return _suite_binds_only(node.body)
+    if isinstance(node, cst.Try):
+        parts = [node.body, *(h.body for h in node.handlers),
+                 *(p.body for p in (node.orelse, node.finalbody) if p is not None)]
+        return all(_suite_binds_only(part) for part in parts)
+    return False
+
+
+def _suite_binds_only(suite: cst.BaseSuite) -> bool:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return _binds_only(suite)
+    return all(_binds_only(statement) for statement in suite.body)
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    return (isinstance(test, cst.Comparison) and get_full_name_for_node(test.left) == "__name__"
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].comparator, cst.SimpleString)
+            and test.comparisons[0].comparator.evaluated_value == "__main__")
+
+
+def _small_binds_only(node: cst.BaseSmallStatement) -> bool:
+    if isinstance(node, (cst.Import, cst.ImportFrom, cst.Pass)):
+        return True
+    if isinstance(node, cst.Expr):  # docstrings and other bare literals only
+        return isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis))
+    if isinstance(node, cst.Assign):
+        return all(isinstance(t.target, (cst.Name, cst.Tuple, cst.List)) for t in node.targets)
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        return isinstance(node.target, cst.Name)
+    return False
+
+
+def _pure_decorator(node: cst.BaseExpression) -> bool:
+    target = node.func if isinstance(node, cst.Call) else node
+    return get_full_name_for_node(target) in _PURE_DECORATORS
 
 
 class _UsageFinder(cst.CSTVisitor):

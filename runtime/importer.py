@@ -14,7 +14,7 @@ from importlib.machinery import ExtensionFileLoader, ModuleSpec, PathFinder
 from importlib.util import LazyLoader, decode_source
 
 from .boot import (
-    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_ENTRY, MANIFEST_LAZY, PATH,
+    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_LAZY, PATH,
     ArchiveError,
 )
 from .children import PATCHES
@@ -113,11 +113,11 @@ class ArchiveLoader:
 class ArchiveFinder:
     """First on sys.meta_path: answers for bundled modules, None for the rest."""
 
-    def __init__(self, loader, lazy=False, eager=()):
+    def __init__(self, loader, lazy=frozenset()):
         self.loader = loader
         self._records = loader.archive.modules
-        self._lazy = LazyLoader(loader) if lazy else None
-        self._eager = frozenset(eager)
+        self._lazy_names = lazy
+        self._lazy = LazyLoader(loader)
 
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
@@ -133,9 +133,7 @@ class ArchiveFinder:
             spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, origin), origin=origin)
             spec.has_location = True
             return spec
-        loader = self.loader
-        if self._lazy is not None and kind != KIND_PACKAGE and fullname not in self._eager:
-            loader = self._lazy
+        loader = self._lazy if fullname in self._lazy_names else self.loader
         spec = ModuleSpec(fullname, loader, origin=origin, is_package=kind == KIND_PACKAGE)
         spec.has_location = True
         if kind == KIND_PACKAGE:
@@ -218,9 +216,8 @@ def _isolate_path():
 
 def install(archive):
     """Put the archive's finder first on sys.meta_path and a path hook for its folders."""
-    entry_module = archive.manifest[MANIFEST_ENTRY][1]
     loader = ArchiveLoader(archive)
-    finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY], eager=(entry_module,))
+    finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY])
     sys.meta_path.insert(0, finder)
 
     def path_hook(path):

@@ -166,24 +166,39 @@ def test_damaged_manifest_is_one_line(tmp_path: Path) -> None:
     assert result.stderr == f"freeze: {out}: manifest is damaged (digest mismatch); rebuild the archive\n"
 
 
-def test_lazy_defers_module_bodies_until_first_use(tmp_path: Path) -> None:
+def test_lazy_policy_defers_only_modules_that_just_define_names(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {
         "app.py": """
             import sys
-            import pkg.heavy
-            print("imported", type(sys.modules["pkg.heavy"]).__name__)
+            import pkg.heavy, pkg.registers, pkg.cycle_a
+            kinds = {n: type(sys.modules[n]).__name__ for n in
+                     ("pkg.heavy", "pkg.registers", "pkg.cycle_a", "pkg.cycle_b")}
+            print("imported", sorted(kinds.items()))
             print(pkg.heavy.VALUE)
         """,
         "pkg/__init__.py": "print('package body')\n",
-        "pkg/heavy.py": "print('heavy body')\nVALUE = 42\n",
+        "pkg/heavy.py": """
+            def _compute():
+                print('heavy body')
+                return 42
+            VALUE = _compute()
+        """,
+        "pkg/registers.py": "import atexit\natexit.register(print, 'registered at import')\n",
+        "pkg/cycle_a.py": "from . import cycle_b\nA = 1\n",
+        "pkg/cycle_b.py": "from . import cycle_a\nB = 2\n",
     })
     eager, lazy = tmp_path / "eager.pyz", tmp_path / "lazy.pyz"
     assert freeze("build", "app.py", "-o", eager, cwd=src).returncode == 0
     assert freeze("build", "app.py", "--lazy", "-o", lazy, cwd=src).returncode == 0
+    assert json.loads(freeze("inspect", "--json", lazy).stdout)["lazy"] == ["pkg.heavy"]
+    everything_loaded = ("[('pkg.cycle_a', 'module'), ('pkg.cycle_b', 'module'), "
+                         "('pkg.heavy', 'module'), ('pkg.registers', 'module')]")
     assert run_frozen(eager, tmp_path=tmp_path).stdout == (
-        "package body\nheavy body\nimported module\n42\n")
+        f"package body\nheavy body\nimported {everything_loaded}\n42\nregistered at import\n")
     assert run_frozen(lazy, tmp_path=tmp_path).stdout == (
-        "package body\nimported _LazyModule\nheavy body\n42\n")
+        "package body\nimported " + everything_loaded.replace("('pkg.heavy', 'module')",
+                                                           "('pkg.heavy', '_LazyModule')")
+        + "\nheavy body\n42\nregistered at import\n")
 
 
 def other_python() -> Path | None:

@@ -401,3 +401,22 @@ def test_syntax_error_line(code: str, line: int) -> None:
         scan(code, version=VERSION, platform=PLATFORM)
     assert ours.value.line == line
     assert str(ours.value) == cpython.value.msg
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('"""doc"""\nimport os\nX = 1\nY: int = 2\nZ += 1\ndef f(): pass\nclass A: pass\n', True),
+    ("import re\nPATTERN = re.compile('x')\nlog = getLogger(__name__)\n", True),
+    ("@dataclass\nclass A: pass\n@functools.lru_cache()\ndef f(): pass\n", True),
+    ("try:\n    import fast\nexcept ImportError:\n    fast = None\n", True),
+    ("if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli\n", True),
+    ("def main(): pass\nif __name__ == '__main__':\n    main()\n", True),
+    ("import atexit\natexit.register(print)\n", False),
+    ("import sys\nsys.modules[__name__] = object()\n", False),
+    ("import other\nother.setting = 1\n", False),
+    ("@app.route('/')\ndef index(): pass\n", False),
+    ("for name in names:\n    pass\n", False),
+    ("print('side effect')\n", False),
+])
+def test_defines_only_tells_modules_that_may_load_lazily(source: str, expected: bool) -> None:
+    from freezer.scanner import analyze
+    assert analyze(source, version=(3, 11, 7), platform="linux").defines_only is expected

@@ -171,9 +171,9 @@ CASES = (
 )
 
 
-def _param(case: Case) -> object:
+def _param(case: Case, lazy: bool) -> object:
     marks = [pytest.mark.slow] if case.slow else []
-    return pytest.param(case, id=case.id, marks=marks)
+    return pytest.param(case, lazy, id=f"{case.id}-lazy" if lazy else case.id, marks=marks)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -255,33 +255,35 @@ def _tail(text: str, lines: int = 25) -> str:
 
 @pytest.fixture(scope="session")
 def build_archive(tmp_path_factory: pytest.TempPathFactory, corpus_record: Callable[..., None]
-                  ) -> Callable[[Case], Path]:
-    """Build each case's archive once per session; a failed build fails the case."""
+                  ) -> Callable[[Case, bool], Path]:
+    """Build each case's archive once per session and policy; a failed build fails the case."""
     built: dict[str, Path | str] = {}
 
-    def build(case: Case) -> Path:
-        if case.id not in built:
-            out = tmp_path_factory.mktemp(f"dist-{case.id}") / f"{case.id}.pyz"
+    def build(case: Case, lazy: bool) -> Path:
+        key = f"{case.id}-lazy" if lazy else case.id
+        if key not in built:
+            out = tmp_path_factory.mktemp(f"dist-{key}") / f"{case.id}.pyz"
             cmd: list[str | Path] = [sys.executable, "-m", "freezer", "build", *case.build_args(),
+                                     *(["--lazy"] if lazy else []),
                                      "-o", out, "--python", case_python(case)]
             started = time.monotonic()
             proc = run(cmd, cwd=REPO, timeout=900)
             seconds = time.monotonic() - started
             warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
-            print(f"[{case.id}] build {seconds:.1f}s, exit {proc.returncode}, "
+            print(f"[{key}] build {seconds:.1f}s, exit {proc.returncode}, "
                   f"{len(warnings)} warnings")
             print(proc.stderr)
             if proc.returncode != 0 or not out.is_file():
-                corpus_record(case.id, build_seconds=seconds, build_error=_tail(proc.stderr, 3))
-                built[case.id] = (f"build failed (exit {proc.returncode}): {_last_line(proc.stderr)}\n"
+                corpus_record(key, build_seconds=seconds, build_error=_tail(proc.stderr, 3))
+                built[key] = (f"build failed (exit {proc.returncode}): {_last_line(proc.stderr)}\n"
                                   f"{proc.stdout}\n{_tail(proc.stderr, 40)}")
             else:
                 size = out.stat().st_size
-                print(f"[{case.id}] archive {out}: {size:,} bytes")
-                corpus_record(case.id, archive_size=size, build_seconds=round(seconds, 2),
+                print(f"[{key}] archive {out}: {size:,} bytes")
+                corpus_record(key, archive_size=size, build_seconds=round(seconds, 2),
                               build_warnings=len(warnings))
-                built[case.id] = out
-        result = built[case.id]
+                built[key] = out
+        result = built[key]
         if isinstance(result, str):
             pytest.fail(result, pytrace=False)
         return result
@@ -327,9 +329,12 @@ def compare(label: str, unfrozen: subprocess.CompletedProcess[str],
     return problems
 
 
-@pytest.mark.parametrize("case", [_param(case) for case in CASES])
-def test_frozen_matches_unfrozen(case: Case, tmp_path: Path, build_archive: Callable[[Case], Path],
+@pytest.mark.parametrize(("case", "lazy"), [_param(case, lazy) for case in CASES
+                                            for lazy in (False, True)])
+def test_frozen_matches_unfrozen(case: Case, lazy: bool, tmp_path: Path,
+                                 build_archive: Callable[[Case, bool], Path],
                                  record_property: Callable[[str, object], None]) -> None:
+    """Each case frozen eagerly and with the --lazy policy, which must change nothing."""
     python = case_python(case)
     runs = [(f"run {index} ({' '.join(spec.args) or 'no args'})", spec,
              [arg.format(data=DATA) for arg in spec.args], tmp_path / f"run-{index}")
@@ -351,7 +356,7 @@ def test_frozen_matches_unfrozen(case: Case, tmp_path: Path, build_archive: Call
             assert unfrozen.stderr == "", f"{label}: unfrozen stderr:\n{_tail(unfrozen.stderr)}"
         unfrozen_results.append(unfrozen)
 
-    archive = build_archive(case)
+    archive = build_archive(case, lazy)
     record_property("archive_size", archive.stat().st_size)
     unfrozen_roots = [DRIVERS, *site_packages(python)]
     frozen_roots = [archive, archive.resolve()]
