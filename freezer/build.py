@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, compiler, files, graph, hooks, requirements, target
+from . import archive, cache, compiler, files, graph, hooks, requirements, target
 from .errors import EntryError, FreezeError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
@@ -46,6 +46,7 @@ class Options:
     source: bool = True
     lazy: bool = False
     shebang: Optional[str] = None
+    cache: bool = True
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Result:
 
 def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`."""
+    store = cache.Cache() if options.cache else None
     tgt = target.probe(options.python)
     if options.requirements or options.specs:
         tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
@@ -77,13 +79,13 @@ def build(options: Options) -> Result:
         module=None if kind == boot.ENTRY_SCRIPT else module,
         include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
         hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
-        plugins=files.plugins(installed))
+        plugins=files.plugins(installed), store=store)
     warnings = _check(modules, options.strict)
     bundled = modules.bundled()
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
     jobs = _jobs(bundled)
-    blobs = compiler.compile_modules(tgt, jobs)
+    blobs = compiler.compile_modules(tgt, jobs, store)
     members = [_member(m, blobs, options.source) for m in bundled]
     runtime = [archive.Member(job.name, boot.KIND_MODULE,
                               f"{boot.RUNTIME_PACKAGE}/{Path(job.path).name}", blobs[job.name],

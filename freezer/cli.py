@@ -56,13 +56,17 @@ def main() -> None:
 @click.option("--lazy", is_flag=True,
               help="Load modules whose body only defines names, outside import cycles, "
                    "on first use (importlib.util.LazyLoader).")
+@click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
+              help="Reuse analyses and compiled modules from the user cache.")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
 def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[str],
           console_script: Optional[str], output: Optional[Path], python: str,
-          requirement_files: tuple[str, ...], paths: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...],
-          extract: tuple[str, ...], strict: bool, source: bool, lazy: bool, shebang: Optional[str]) -> None:
+          requirement_files: tuple[str, ...], paths: tuple[str, ...],
+          include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
+          strict: bool, source: bool, lazy: bool, use_cache: bool,
+          shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
     REQUIREMENTs (pip specs, like -r files) are installed into a cached build
@@ -82,7 +86,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
-        exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy, shebang=shebang)
+        exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
+        shebang=shebang, cache=use_cache)
     try:
         result = building.build(options)
     except FreezeError as exc:

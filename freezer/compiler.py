@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
+from . import cache
+from .cache import Cache
 from .errors import CompileError
 from .runtime.boot import PYC_FLAGS
 from .target import Target
@@ -56,21 +58,39 @@ class Job:
     is_source: bool
 
 
-def compile_modules(target: Target, jobs: Sequence[Job]) -> dict[str, bytes]:
-    """Blobs by module name; CompileError naming file:line for the first failure."""
-    workers = max(1, min(os.cpu_count() or 1, 4, len(jobs)))
-    shares = [list(jobs[i::workers]) for i in range(workers)]
-    with ThreadPoolExecutor(workers) as pool:
+def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] = None
+                    ) -> dict[str, bytes]:
+    """Blobs by module name; CompileError naming file:line for the first failure.
+
+    With a cache, only modules whose (content, co_filename, target) are new go
+    to the workers.
+    """
+    keys = {job.name: _key(target, job) for job in jobs} if store else {}
+    blobs = {name: blob for name, blob in ((n, store.load(k)) for n, k in keys.items()) if blob}
+    todo = [job for job in jobs if job.name not in blobs]
+    workers = max(1, min(os.cpu_count() or 1, 4, len(todo)))
+    shares = [todo[i::workers] for i in range(workers)] if todo else []
+    with ThreadPoolExecutor(max(1, workers)) as pool:
         answers = list(pool.map(lambda share: _run_worker(target, share), shares))
     by_name = {job.name: job for job in jobs}
-    blobs = {}
     for name, blob, error in (result for answer in answers for result in answer):
         if error is not None:
             message, line = error
             where = f"{by_name[name].path}:{line}" if line else by_name[name].path
             raise CompileError(f"{where}: {message}")
         blobs[name] = blob
+        if store:
+            store.store(keys[name], blob)
     return blobs
+
+
+_WORKER_ID = cache.key(_WORKER, PYC_FLAGS)
+
+
+def _key(target: Target, job: Job) -> str:
+    with open(job.path, "rb") as file:
+        return cache.key("blob", _WORKER_ID, target.executable, target.magic, job.dfile,
+                         str(job.is_source), file.read())
 
 
 def _run_worker(target: Target, share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:

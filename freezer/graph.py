@@ -18,10 +18,15 @@ from typing import Optional
 from .errors import EntryError, FreezeError
 from .hooks import Hook
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
-from .scanner import ANCHOR_NAME, Analysis, ImportRecord, ScanError, analyze, scan
+from . import cache, scanner
+from .cache import Cache
+from .scanner import (
+    ANCHOR_NAME, Analysis, ImportRecord, ScanError, analyze, from_data, locate, to_data,
+)
 from .target import Target
 
 MAIN = "__main__"
+_SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
 
 
@@ -83,8 +88,10 @@ class Graph:
 
 class _Builder:
     def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str],
-                 hooks: Sequence[Hook], plugins: Mapping[str, Sequence[str]]) -> None:
+                 hooks: Sequence[Hook], plugins: Mapping[str, Sequence[str]],
+                 store: Optional[Cache]) -> None:
         self.target = target
+        self.store = store
         self.resolver = resolver
         self.exclude = tuple(exclude)
         self.hooks: dict[str, list[Hook]] = {}
@@ -143,8 +150,7 @@ class _Builder:
         with open(origin, "rb") as file:
             source = file.read()
         try:
-            analysis = analyze(source, version=self.target.version, platform=self.target.platform,
-                               package_calls=self.package_calls)
+            analysis = self.analyze(source)
         except ScanError as exc:
             raise FreezeError(f"{origin}:{exc.line}: syntax error: {exc}") from None
         imports = []
@@ -154,12 +160,12 @@ class _Builder:
             try:
                 name = resolve_name(record.module, anchor)
             except ValueError as exc:
-                self.miss(record.module, importer, source, index, record, str(exc))
+                self.miss(record.module, importer, source, analysis.imports, index, str(exc))
                 continue
             module = self.add(name, speculative=importer.speculative)
             if module is None:
                 if name not in self.graph.excluded:
-                    self.miss(name, importer, source, index, record)
+                    self.miss(name, importer, source, analysis.imports, index)
                 continue
             imports.append(name)
             if module.spec.is_package:
@@ -203,16 +209,31 @@ class _Builder:
                 return
             dotted = dotted.rpartition(".")[0]
 
-    def miss(self, name: str, importer: Module, source: bytes, index: int,
-             record: ImportRecord, reason: str = "not found") -> None:
+    def analyze(self, source: bytes) -> Analysis:
+        """scanner.analyze, through the build cache when there is one."""
+        def run() -> Analysis:
+            return analyze(source, version=self.target.version, platform=self.target.platform,
+                           package_calls=self.package_calls)
+        if self.store is None:
+            return run()
+        name = cache.key("analysis", _SCANNER_ID, repr(self.target.version), self.target.platform,
+                         *sorted(self.package_calls), source)
+        data = self.store.load(name)
+        if data is not None:
+            return from_data(data)
+        analysis = run()
+        self.store.store(name, to_data(analysis))
+        return analysis
+
+    def miss(self, name: str, importer: Module, source: bytes, records: list[ImportRecord],
+             index: int, reason: str = "not found") -> None:
         """Record a missing import; only reported ones pay for a line number."""
+        record = records[index]
         origin = importer.spec.origin or ""
         line = 0
         if not (record.optional or importer.speculative):
             if origin not in self.lines:
-                located = scan(source, version=self.target.version,
-                               platform=self.target.platform, lines=True)
-                self.lines[origin] = [r.line for r in located]
+                self.lines[origin] = locate(source, records)
             line = self.lines[origin][index]
         self.graph.missing.append(Missing(name, importer.name, origin, line,
                                           record.optional or importer.speculative, reason))
@@ -257,13 +278,14 @@ class _Builder:
 def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,
                 module: Optional[str] = None, include: Sequence[str] = (),
                 exclude: Sequence[str] = (), hooks: Sequence[Hook] = (),
-                plugins: Mapping[str, Sequence[str]] = {}) -> Graph:
+                plugins: Mapping[str, Sequence[str]] = {}, store: Optional[Cache] = None) -> Graph:
     """Everything reachable from a script file or a module name.
 
     `hooks` fire when their package is bundled; `plugins` maps an entry-point
     group to the modules its entry points name, bundled when a module names the group.
+    `store` caches analyses by content.
     """
-    builder = _Builder(target, resolver, exclude, hooks, plugins)
+    builder = _Builder(target, resolver, exclude, hooks, plugins, store)
     if script is not None:
         builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
     elif module is not None and builder.add(module) is None:

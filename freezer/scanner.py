@@ -9,6 +9,8 @@ skipped, so they neither bloat the archive nor raise false warnings.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import marshal
 import operator
 import re
 from dataclasses import dataclass
@@ -97,6 +99,19 @@ class Analysis:
     defines_only: bool = False
 
 
+def to_data(analysis: Analysis) -> bytes:
+    """An Analysis as bytes, for the build cache."""
+    return marshal.dumps((
+        [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
+        analysis.lists_own_modules, analysis.strings, analysis.named_packages,
+        analysis.defines_only))
+
+
+def from_data(data: bytes) -> Analysis:
+    records, *rest = marshal.loads(data)
+    return Analysis([ImportRecord(*record) for record in records], *rest)
+
+
 def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
          lines: bool = False) -> list[ImportRecord]:
     """Imports of one module's source that can run on the given target."""
@@ -140,6 +155,42 @@ def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]
     except ValueError:  # null bytes
         return None
     return None
+
+
+def locate(source: Union[bytes, str], records: Sequence[ImportRecord]) -> list[int]:
+    """Line numbers for `records` (from analyze(), in order), found with CPython's
+    parser: far cheaper than libcst positions, for the few files a build reports on.
+    0 where the running interpreter cannot parse the source or match a record."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [0] * len(records)
+    found = sorted((node.lineno, node.col_offset, written) for node in ast.walk(tree)
+                   for written in _written_imports(node))
+    lines, position = [], 0
+    for record in records:
+        for index in range(position, len(found)):
+            if found[index][2] == record.module:
+                lines.append(found[index][0])
+                position = index + 1
+                break
+        else:
+            lines.append(0)
+    return lines
+
+
+def _written_imports(node: ast.AST) -> list[str]:
+    """The module names an ast node imports, spelt as ImportRecord.module is."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return ["." * node.level + (node.module or "")]
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str):
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if callee in ("__import__", "import_module"):
+            return [node.args[0].value]
+    return []
 
 
 class _Conditions:

@@ -215,3 +215,18 @@ def test_app_module_shadowing_a_stdlib_name_is_bundled_and_wins(tmp_path: Path) 
     assert {m["name"] for m in info["modules"]} == {"__main__", "calendar"}
     assert info["external"]["json"] == "stdlib"
     assert run_frozen(out, tmp_path=tmp_path).stdout == "the app json\n"
+
+
+def test_build_cache_reuses_work_and_changes_nothing(app: Path, tmp_path: Path) -> None:
+    import os
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    outputs = [tmp_path / f"{n}.pyz" for n in ("cold", "warm", "nocache")]
+    for out, flags in zip(outputs, ([], [], ["--no-cache"])):
+        assert freeze("build", "app.py", *flags, "-o", out, cwd=app, env=env).returncode == 0
+    assert outputs[0].read_bytes() == outputs[1].read_bytes() == outputs[2].read_bytes()
+    entries = [p for p in (tmp_path / "cache" / "freeze" / "build").rglob("*") if p.is_file()]
+    assert len(entries) >= 2 * 3  # an analysis and a blob per module at least
+    (app / "pkg" / "words.py").write_text("def join(args):\n    return '+'.join(args)\n")
+    changed = tmp_path / "changed.pyz"
+    assert freeze("build", "app.py", "-o", changed, cwd=app, env=env).returncode == 0
+    assert run_frozen(changed, "a", "b", tmp_path=tmp_path).stdout == "hello a+b\n"

@@ -420,3 +420,28 @@ def test_syntax_error_line(code: str, line: int) -> None:
 def test_defines_only_tells_modules_that_may_load_lazily(source: str, expected: bool) -> None:
     from freezer.scanner import analyze
     assert analyze(source, version=(3, 11, 7), platform="linux").defines_only is expected
+
+
+def test_locate_finds_the_lines_libcst_positions_give() -> None:
+    from freezer.scanner import analyze, locate
+    code = textwrap.dedent("""
+        import a.b, c
+        from . import x
+        try:
+            from ..pkg import (
+                y,
+                z,
+            )
+        except ImportError:
+            pass
+        def f():
+            import importlib
+            importlib.import_module("dyn.mod")
+            __import__("other")
+        if TYPE_CHECKING:
+            import skipped
+        import last
+    """)
+    exact = scan(code, version=VERSION, platform=PLATFORM, lines=True)
+    records = analyze(code, version=VERSION, platform=PLATFORM).imports
+    assert locate(code, records) == [record.line for record in exact] == [2, 2, 3, 5, 12, 13, 14, 17]
