@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import archive, cache, compiler, files, graph, hooks, requirements, target
-from .errors import EntryError, FreezeError, ResolveError
+from .errors import EntryError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 

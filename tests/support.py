@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Mapping, Sequence, Union
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 from venvs import isolated_env
 
@@ -51,3 +53,43 @@ def run_python(script: Arg, *args: Arg, tmp_path: Path, python: Arg = sys.execut
     return subprocess.run([os.fspath(python), *flags, os.fspath(script), *map(os.fspath, args)],
                           cwd=cwd, env=isolated_env(tmp_path / "env"), capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=300)
+
+
+def build_app(tmp_path: Path, files: Mapping[str, str], *args: Arg, name: str = "app.pyz") -> Path:
+    """Write `files` under tmp_path/src, freeze its app.py (plus `args`), return the archive."""
+    src = write_tree(tmp_path / "src", files)
+    out = tmp_path / name
+    built = freeze("build", "app.py", *args, "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def inspect_json(archive: Path) -> dict[str, Any]:
+    return json.loads(freeze("inspect", "--json", archive).stdout)
+
+
+def module_info(archive: Path, name: str) -> dict[str, Any]:
+    """One module's entry in `freeze inspect --json` (offsets, length, digest...)."""
+    return next(m for m in inspect_json(archive)["modules"] if m["name"] == name)
+
+
+_FRAME = re.compile(r'^(\s*File ")([^"]+)(", line \d+)', re.MULTILINE)
+
+
+def normalise_frame_paths(text: str, roots: Iterable[Path]) -> str:
+    """Rewrite each traceback ``File "<root>/x/y.py"`` as ``File "x/y.py"``.
+
+    Paths under none of `roots` (``<frozen runpy>``, the stdlib, ...) are kept,
+    so a frame that only one side has still shows up as a difference.
+    """
+    prefixes = sorted({str(root) + os.sep for root in roots}, key=len, reverse=True)
+
+    def relative(match: re.Match[str]) -> str:
+        path = match.group(2)
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                path = path[len(prefix):]
+                break
+        return match.group(1) + path + match.group(3)
+
+    return _FRAME.sub(relative, text)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import freeze, run_frozen, write_tree
+from support import build_app, freeze, inspect_json, run_frozen, write_tree
 
 APP = {
     "app.py": """
@@ -205,13 +205,9 @@ def test_inspect_rejects_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
 
 
 def test_app_module_shadowing_a_stdlib_name_is_bundled_and_wins(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "app.py": "import calendar, json\nprint(calendar.WHO, json.__name__)\n",
-        "calendar.py": "WHO = 'the app'\n",
-    })
-    out = tmp_path / "app.pyz"
-    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
-    info = json.loads(freeze("inspect", "--json", out).stdout)
+    out = build_app(tmp_path, {"app.py": "import calendar, json\nprint(calendar.WHO, json.__name__)\n",
+                               "calendar.py": "WHO = 'the app'\n"})
+    info = inspect_json(out)
     assert {m["name"] for m in info["modules"]} == {"__main__", "calendar"}
     assert info["external"]["json"] == "stdlib"
     assert run_frozen(out, tmp_path=tmp_path).stdout == "the app json\n"

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from support import normalise_frame_paths
 from venvs import isolated_env, run, venv_python
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,28 +110,6 @@ ALL_CASES = [
     for example in (INVENTORY, WORDCOUNT)
     for case in example.cases
 ]
-
-_FRAME = re.compile(r'^(\s*File ")([^"]+)(", line \d+)', re.MULTILINE)
-
-
-def normalise_frame_paths(text: str, roots: Iterable[Path]) -> str:
-    """Rewrite each traceback ``File "<root>/x/y.py"`` as ``File "x/y.py"``.
-
-    Paths under none of `roots` (``<frozen runpy>``, the stdlib, ...) are kept,
-    so a frame that only one side has still shows up as a difference.
-    """
-    prefixes = sorted({str(root) + os.sep for root in roots}, key=len, reverse=True)
-
-    def relative(match: re.Match[str]) -> str:
-        path = match.group(2)
-        for prefix in prefixes:
-            if path.startswith(prefix):
-                path = path[len(prefix) :]
-                break
-        return match.group(1) + path + match.group(3)
-
-    return _FRAME.sub(relative, text)
-
 
 @functools.cache
 def example_python(example: Example) -> Path:

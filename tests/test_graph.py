@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -19,24 +17,13 @@ from freezer.errors import EntryError, FreezeError
 from freezer.graph import MAIN, Graph, Missing, build_graph
 from freezer.resolver import BUILTIN, NAMESPACE, SOURCE, Resolver
 from freezer.target import Target, probe
+from support import write_tree
 
 
 @pytest.fixture(scope="module")
 def target() -> Target:
     """Probing runs an interpreter: once per module is enough."""
     return probe(sys.executable)
-
-
-def write_tree(root: Path, files: Mapping[str, str]) -> Path:
-    """Write {relative path: dedented source}; a trailing "/" makes an empty directory."""
-    for relative, text in files.items():
-        path = root / relative
-        if relative.endswith("/"):
-            path.mkdir(parents=True, exist_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def graph_of(target: Target, tree: Path, *, script: str | None = "app.py",

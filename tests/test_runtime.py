@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import freeze, run_frozen, run_python, write_tree
+from support import build_app, freeze, module_info, run_frozen, run_python, write_tree
 
 PYENV = Path("/root/.pyenv/versions")
 
@@ -111,14 +111,9 @@ def test_modules_look_like_the_real_thing(tmp_path: Path) -> None:
 
 
 def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
-        "app.py": "import victim\nprint('main ran')\n",
-        "victim.py": "print('victim ran')\n",
-    })
-    out = tmp_path / "app.pyz"
-    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
-    info = json.loads(freeze("inspect", "--json", out).stdout)
-    victim = next(m for m in info["modules"] if m["name"] == "victim")
+    out = build_app(tmp_path, {"app.py": "import victim\nprint('main ran')\n",
+                               "victim.py": "print('victim ran')\n"})
+    victim = module_info(out, "victim")
     pristine = out.read_bytes()
     damaged = tmp_path / "damaged.pyz"
     for position in range(victim["offset"], victim["offset"] + victim["length"]):
@@ -133,14 +128,10 @@ def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Pa
 
 
 def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None:
-    src = write_tree(tmp_path / "src", {
+    out = build_app(tmp_path, {
         "app.py": "try:\n    import victim\nexcept ImportError:\n    print('hidden')\n",
-        "victim.py": "X = 1\n",
-    })
-    out = tmp_path / "app.pyz"
-    assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
-    victim = next(m for m in json.loads(freeze("inspect", "--json", out).stdout)["modules"]
-                  if m["name"] == "victim")
+        "victim.py": "X = 1\n"})
+    victim = module_info(out, "victim")
     data = bytearray(out.read_bytes())
     data[victim["offset"] + victim["length"] - 1] ^= 1
     out.write_bytes(bytes(data))

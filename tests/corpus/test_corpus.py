@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import difflib
 import functools
-import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
+from support import normalise_frame_paths
 from venvs import isolated_env, run, venv_python
 
 HERE = Path(__file__).resolve().parent
@@ -178,24 +178,6 @@ def _param(case: Case, lazy: bool) -> object:
 
 # -- helpers ---------------------------------------------------------------------------------
 
-_FRAME = re.compile(r'^(\s*File ")([^"]+)(", line \d+)', re.MULTILINE)
-
-
-def normalise_frames(text: str, roots: Iterable[Path]) -> str:
-    """``File "<root>/x/y.py"`` -> ``File "x/y.py"`` for each root; other frames stay."""
-    prefixes = sorted({str(root) + os.sep for root in roots}, key=len, reverse=True)
-
-    def relative(match: re.Match[str]) -> str:
-        path = match.group(2)
-        for prefix in prefixes:
-            if path.startswith(prefix):
-                path = path[len(prefix):]
-                break
-        return match.group(1) + path + match.group(3)
-
-    return _FRAME.sub(relative, text)
-
-
 @functools.cache
 def case_python(case: Case) -> Path:
     return venv_python(case.requirements, python=sys.executable)
@@ -321,8 +303,8 @@ def compare(label: str, unfrozen: subprocess.CompletedProcess[str],
             f"{len(frozen.stdout.splitlines())} lines != {len(unfrozen.stdout.splitlines())}")
         problems.append(f"{label}: stdout differs (frozen vs unfrozen {first})\n"
                         + _diff("stdout", unfrozen.stdout, frozen.stdout))
-    frozen_err = normalise_frames(frozen.stderr, frozen_roots)
-    unfrozen_err = normalise_frames(unfrozen.stderr, unfrozen_roots)
+    frozen_err = normalise_frame_paths(frozen.stderr, frozen_roots)
+    unfrozen_err = normalise_frame_paths(unfrozen.stderr, unfrozen_roots)
     if frozen_err != unfrozen_err and frozen.returncode == unfrozen.returncode:
         problems.append(f"{label}: stderr differs: {_last_line(frozen_err)}\n"
                         + _diff("stderr", unfrozen_err, frozen_err))
@@ -374,9 +356,3 @@ def test_frozen_matches_unfrozen(case: Case, lazy: bool, tmp_path: Path,
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-def test_normalise_frames() -> None:
-    text = ('Traceback (most recent call last):\n'
-            '  File "/a/drivers/x.py", line 3, in <module>\n'
-            '  File "/a/drivers2/y.py", line 4, in f\n'
-            '  File "<frozen runpy>", line 198, in _run_module_as_main\n')
-    assert normalise_frames(text, [Path("/a/drivers")]) == text.replace("/a/drivers/", "", 1)
