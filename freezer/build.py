@@ -67,41 +67,44 @@ def build(options: Options) -> Result:
         tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
-    kind, module, attribute = entry
-    if kind == boot.ENTRY_MODULE:
-        module = _main_module(resolver, module, options.module)
-        entry = (kind, module, attribute)
+    if entry[0] == boot.ENTRY_MODULE:
+        entry = (entry[0], _main_module(resolver, entry[1], options.module), entry[2])
     installed = files.distributions(search_path)
     config = hooks.load_config(hooks.find_config(Path(search_path[0]) if options.script
                                                  else Path.cwd()))
     modules = graph.build_graph(
-        tgt, resolver, script=options.script if kind == boot.ENTRY_SCRIPT else None,
-        module=None if kind == boot.ENTRY_SCRIPT else module,
+        tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
+        module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
         include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
         hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
         plugins=files.plugins(installed), store=store)
     warnings = _check(modules, options.strict)
-    bundled = modules.bundled()
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
-    extras = files.collect(tgt, modules, installed, extracted)
-    jobs = _jobs(bundled)
-    blobs = compiler.compile_modules(tgt, jobs, store)
-    members = [_member(m, blobs, options.source) for m in bundled]
+    image = _image(tgt, entry, modules, files.collect(tgt, modules, installed, extracted),
+                   options, store)
+    archive.write_atomically(options.output, image)
+    return Result(options.output, len(image), modules, tgt, warnings, extracted)
+
+
+def _image(tgt: target.Target, entry: tuple[str, str, str], modules: graph.Graph,
+           extras: files.Files, options: Options, store: Optional[cache.Cache]) -> bytes:
+    """Compile everything for the target and lay out the archive's bytes."""
+    bundled = modules.bundled()
+    module_jobs, runtime_jobs = _jobs(bundled), _runtime_jobs()
+    blobs = compiler.compile_modules(tgt, [*module_jobs, *runtime_jobs], store)
     runtime = [archive.Member(job.name, boot.KIND_MODULE,
                               f"{boot.RUNTIME_PACKAGE}/{Path(job.path).name}", blobs[job.name],
                               Path(job.path).read_bytes())
-               for job in jobs if job.name.startswith(boot.RUNTIME_PACKAGE + ".") and job.name != _BOOT]
-    data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
-    external = {m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled}
+               for job in runtime_jobs if job.name != _BOOT]
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
-        external=external)
-    image = archive.build_bytes(layout, members, runtime, data, extras.extract)
-    archive.write_atomically(options.output, image)
-    return Result(options.output, len(image), modules, tgt, warnings, extracted)
+        external={m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled})
+    data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
+    return archive.build_bytes(layout, [_member(m, blobs, options.source) for m in bundled],
+                               runtime, data, extras.extract)
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
@@ -194,14 +197,20 @@ def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[st
 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
-    """Compile jobs for the bundled modules and for the runtime modules after boot."""
-    jobs = [compiler.Job(m.name, m.spec.origin, files.module_path(m), m.spec.kind == SOURCE)
+    """Compile jobs for the bundled modules that have code."""
+    return [compiler.Job(m.name, m.spec.origin, files.module_path(m), m.spec.kind == SOURCE)
             for m in modules if m.spec.kind not in (NAMESPACE, EXTENSION)]
-    # The runtime runs inside the import system: named like importlib's own code,
-    # its frames are dropped from import tracebacks exactly as importlib's are.
-    jobs += [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
-                          "<frozen importlib._bootstrap_external>", True)
-             for short in boot.RUNTIME_MODULES]
+
+
+def _runtime_jobs() -> list[compiler.Job]:
+    """The runtime's modules, and boot as the zip's __main__.pyc.
+
+    The runtime runs inside the import system: named like importlib's own code,
+    its frames are dropped from import tracebacks exactly as importlib's are.
+    """
+    jobs = [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
+                         "<frozen importlib._bootstrap_external>", True)
+            for short in boot.RUNTIME_MODULES]
     return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True)]
 
 

@@ -113,7 +113,10 @@ class _Builder:
             speculative: bool = False) -> Optional[Module]:
         """Add `name` and its parents; None when it (or a parent) is not found."""
         if name in self.graph.modules:
-            return self.graph.modules[name]
+            known = self.graph.modules[name]
+            if known.speculative and not speculative:  # a real import reached it after all
+                known = self.graph.modules[name] = replace(known, speculative=False)
+            return known
         parent = name.rpartition(".")[0]
         if parent and self.add(parent, speculative=speculative) is None:
             if parent in self.graph.excluded:  # excluding a package excludes its submodules
