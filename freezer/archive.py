@@ -101,7 +101,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_ENTRY: layout.entry,
         boot.MANIFEST_LAZY: layout.lazy,
         boot.MANIFEST_RUNTIME: runtime_records,
-        boot.MANIFEST_MODULES: module_records,
+        boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
         boot.MANIFEST_EXTRACT: _extraction(extract, files, modules),

@@ -7,6 +7,7 @@ check is exactly what a frozen app checks before running a blob.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ def _open(path: Path) -> boot.Archive:
                           else f"{path}: cannot read archive ({exc})") from None
 
 
-def _infos(records: dict[str, tuple]) -> list[ModuleInfo]:
+def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
     return [ModuleInfo(name, r[boot.KIND], r[boot.PATH], r[boot.OFFSET], r[boot.SIZE],
                        r[boot.DIGEST].hex(), r[boot.SOURCE_OFFSET], r[boot.SOURCE_SIZE])
             for name, r in records.items()]
@@ -59,7 +60,7 @@ def describe(path: Path) -> dict[str, Any]:
                        "label": boot.python_label(version, magic)},
             "entry": {"kind": kind, "module": module, "attribute": attribute},
             "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
-            "modules": [asdict(info) for info in _infos(manifest[boot.MANIFEST_MODULES])],
+            "modules": [asdict(info) for info in _infos(archive.modules)],
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],
             "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
@@ -77,8 +78,7 @@ def verify(path: Path) -> list[str]:
         magic = archive.manifest[boot.MANIFEST_PYTHON][1]
         key = int.from_bytes(magic, "little")
         problems = []
-        records = {**archive.manifest[boot.MANIFEST_RUNTIME],
-                   **archive.manifest[boot.MANIFEST_MODULES]}
+        records = {**archive.manifest[boot.MANIFEST_RUNTIME], **archive.modules}
         for name, record in records.items():
             problem = _check(archive, record, magic, key)
             if problem:

@@ -22,6 +22,7 @@ import marshal
 import os
 import sys
 from _blake2 import blake2b
+from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 
 FORMAT_VERSION = 1
@@ -38,7 +39,7 @@ MANIFEST_PYTHON = "python"  # (version string, magic number)
 MANIFEST_ENTRY = "entry"  # (ENTRY_* kind, module name, attribute path or "")
 MANIFEST_LAZY = "lazy"  # frozenset of module names loaded through LazyLoader
 MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
-MANIFEST_MODULES = "modules"  # {module name: record}
+MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths) written to the cache as real files
@@ -53,13 +54,72 @@ KIND_PACKAGE = "package"
 KIND_NAMESPACE = "namespace"
 KIND_EXTENSION = "extension"
 
-# Fields of a module record: a plain tuple, because marshal loads tuples fastest.
+# Fields of a module record, as Records hands them out.
 KIND, PATH, OFFSET, SIZE, DIGEST, SOURCE_OFFSET, SOURCE_SIZE = range(7)
+_KINDS = (KIND_MODULE, KIND_PACKAGE, KIND_NAMESPACE, KIND_EXTENSION)
+# A record's row in the manifest: kind (1), offset (8), size (4), source offset (8),
+# source size (4), digest (16).  One bytes object for all rows loads far faster
+# than thousands of tuples; paths that follow from the name are not stored.
+_ROW = 1 + 8 + 4 + 8 + 4 + DIGEST_SIZE
 
 # PEP 552 header: magic, flags, source hash.  Blobs are hash-based and
 # unchecked: the archive's digests, not a source file, vouch for them.
 PYC_HEADER_SIZE = 16
 PYC_FLAGS = (0b01).to_bytes(4, "little")
+
+
+def _default_path(name, kind):
+    base = name.replace(".", "/")
+    return {KIND_MODULE: base + ".py", KIND_PACKAGE: base + "/__init__.py",
+            KIND_NAMESPACE: base}.get(kind)
+
+
+def pack_records(records):
+    """{name: record} -> the manifest's compact form, read back by Records."""
+    index, rows, paths = {}, bytearray(), {}
+    for name, (kind, path, offset, size, blob_digest, source_offset, source_size) in records.items():
+        index[name] = len(index)
+        rows += bytes([_KINDS.index(kind)]) + offset.to_bytes(8, "little")
+        rows += size.to_bytes(4, "little") + source_offset.to_bytes(8, "little")
+        rows += source_size.to_bytes(4, "little") + blob_digest.ljust(DIGEST_SIZE, b"\0")
+        if path != _default_path(name, kind):
+            paths[name] = path
+    return index, bytes(rows), paths
+
+
+class Records(Mapping):
+    """Module name -> record tuple, decoded from the packed rows on first use."""
+
+    def __init__(self, packed):
+        self._index, self._rows, self._paths = packed
+        self._decoded = {}
+
+    def __getitem__(self, name):
+        record = self._decoded.get(name)
+        if record is None:
+            start = self._index[name] * _ROW
+            row = self._rows[start:start + _ROW]
+            kind = _KINDS[row[0]]
+            path = self._paths.get(name) or _default_path(name, kind)
+            size = int.from_bytes(row[9:13], "little")
+            record = self._decoded[name] = (
+                kind, path, int.from_bytes(row[1:9], "little"), size,
+                row[25:] if size else b"", int.from_bytes(row[13:21], "little"),
+                int.from_bytes(row[21:25], "little"))
+        return record
+
+    def get(self, name, default=None):
+        # The finder's hot path: most misses are standard-library modules.
+        return self[name] if name in self._index else default
+
+    def __contains__(self, name):
+        return name in self._index
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self):
+        return len(self._index)
 
 
 def digest(data):
@@ -107,7 +167,7 @@ class Archive:
         except BaseException:
             os.close(self.fd)
             raise
-        self.modules = self.manifest[MANIFEST_MODULES]
+        self.modules = Records(self.manifest[MANIFEST_MODULES])
 
     def close(self):
         os.close(self.fd)

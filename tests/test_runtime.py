@@ -287,3 +287,21 @@ def test_shebang_option_writes_a_plain_interpreter_line(tmp_path: Path) -> None:
     assert freeze("build", "app.py", "--shebang", "/usr/bin/env python3", "-o", out, cwd=src).returncode == 0
     assert out.read_bytes().startswith(b"#!/usr/bin/env python3\n")
     assert run_frozen(out, tmp_path=tmp_path).stdout == "ok\n"
+
+
+def test_finding_and_importing_a_bundled_module_opens_no_file(tmp_path: Path) -> None:
+    out = build_app(tmp_path, {
+        "app.py": """
+            import sys
+            events = []
+            sys.addaudithook(lambda event, args: events.append(event)
+                             if event in ("open", "os.listdir", "os.scandir") else None)
+            import importlib.util
+            spec = importlib.util.find_spec("pkg.mod")
+            import pkg.mod
+            print(spec.origin.endswith("app.pyz/pkg/mod.py"), pkg.mod.VALUE, events)
+        """,
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "VALUE = 7\n",
+    }, "--include", "pkg.mod")
+    assert run_frozen(out, tmp_path=tmp_path).stdout == "True 7 []\n"
