@@ -481,6 +481,10 @@ class _UsageFinder(cst.CSTVisitor):
     def leave_Call(self, original_node: cst.Call) -> None:
         self._path_calls -= self._callee(original_node) in _PATH_CALLS
 
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `other.__file__` is another module's file, not ours
+        return False
+
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "__file__" and self._path_calls:
             self.reads_own_files = True

@@ -445,3 +445,14 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
     exact = scan(code, version=VERSION, platform=PLATFORM, lines=True)
     records = analyze(code, version=VERSION, platform=PLATFORM).imports
     assert locate(code, records) == [record.line for record in exact] == [2, 2, 3, 5, 12, 13, 14, 17]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import os\nHERE = os.path.dirname(os.path.abspath(__file__))\n", True),
+    ("from pathlib import Path\nDATA = Path(__file__).parent / 'data'\n", True),
+    ("import os, dataclasses\nSKIP = os.path.dirname(dataclasses.__file__)\n", False),
+    ("print(__file__)\n", False),
+])
+def test_reads_own_files_only_for_paths_built_from_this_modules_file(source: str, expected: bool) -> None:
+    from freezer.scanner import analyze
+    assert analyze(source, version=(3, 11, 7), platform="linux").reads_own_files is expected
