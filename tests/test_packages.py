@@ -245,3 +245,38 @@ def test_requirements_file_installs_into_a_cached_build_environment(tmp_path: Pa
     again = freeze("build", "-r", "requirements.txt", "-e", "app:main", "-o", tmp_path / "b.pyz",
                    cwd=src, env=env)
     assert again.returncode == 0 and (tmp_path / "b.pyz").read_bytes() == out.read_bytes()
+
+
+def installed_pythons() -> list[Path]:
+    """CPython 3.10-3.13 interpreters from pyenv, one per minor version."""
+    found = {}
+    for home in sorted(Path("/root/.pyenv/versions").glob("3.1[0-3].*")):
+        if (home / "bin" / "python").exists():
+            found[home.name.rsplit(".", 1)[0]] = home / "bin" / "python"
+    return [found[minor] for minor in sorted(found)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("python", installed_pythons(), ids=lambda p: p.parent.parent.name)
+def test_runtime_features_work_on_every_supported_python(python: Path, tmp_path: Path) -> None:
+    """Metadata, resources, pkgutil, plugins, extraction and spawn, frozen for each target."""
+    import textwrap
+    app = textwrap.dedent(APP) + textwrap.dedent("""
+        import datapkg, multiprocessing
+        print(datapkg.table())
+        if __name__ == "__main__":
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                print(pool.map(len, ["ab"]))
+    """)
+    src = write_tree(tmp_path / "src", {**SITE, **FILE_READER, "app.py": app})
+    venv = tmp_path / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", venv], check=True)
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", "--path", "site", "--python", venv / "bin" / "python",
+                   "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    unfrozen = subprocess.run([python, "-S", "app.py"], cwd=src, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(src / "site")})
+    frozen = run_frozen(out, tmp_path=tmp_path, python=python)
+    assert unfrozen.returncode == 0, unfrozen.stderr
+    assert (frozen.stdout, frozen.stderr, frozen.returncode) == (unfrozen.stdout, "", 0)
