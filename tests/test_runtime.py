@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import build_app, freeze, module_info, run_frozen, run_python, write_tree
+from support import build_app, freeze, inspect_json, module_info, run_frozen, run_python, write_tree
 
 PYENV = Path("/root/.pyenv/versions")
 
@@ -305,3 +305,25 @@ def test_finding_and_importing_a_bundled_module_opens_no_file(tmp_path: Path) ->
         "pkg/mod.py": "VALUE = 7\n",
     }, "--include", "pkg.mod")
     assert run_frozen(out, tmp_path=tmp_path).stdout == "True 7 []\n"
+
+
+def test_no_source_drops_sources_but_keeps_tracebacks_and_filenames(tmp_path: Path) -> None:
+    out = build_app(tmp_path, {
+        "app.py": """
+            import inspect, pkg
+            try:
+                inspect.getsource(pkg.fail)
+            except OSError:
+                print("no source")
+            pkg.fail()
+        """,
+        "pkg/__init__.py": "def fail():\n    raise RuntimeError('boom')\n",
+    }, "--no-source")
+    assert {m["source_length"] for m in inspect_json(out)["modules"]} == {0}
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert result.stdout == "no source\n" and result.returncode == 1
+    assert result.stderr == (
+        "Traceback (most recent call last):\n"
+        f'  File "{out}/app.py", line 6, in <module>\n'
+        f'  File "{out}/pkg/__init__.py", line 2, in fail\n'
+        "RuntimeError: boom\n")

@@ -103,6 +103,12 @@ CASES = (
         slow=False,
     ),
     Case(
+        "pillow",
+        ("pillow==11.3.0",),
+        (Run(stdout_has="features: True True True"),),
+        script="pillow_image.py",
+    ),
+    Case(
         "tomli-mypyc",
         ("tomli==2.5.0",),
         (Run(stdout_has="compiled: True True builtin_function_or_method"),),
