@@ -11,9 +11,11 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections import deque
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import Optional, Union
 
 from .errors import EntryError, FreezeError
 from .hooks import Hook
@@ -147,15 +149,8 @@ class _Builder:
         places = [spec.origin] if spec.origin else list(spec.search_locations or ())
         return bool(places) and all(self.target.provides(place) for place in places)
 
-    def follow(self, importer: Module) -> None:
-        """Scan one module and add what it imports."""
-        origin = importer.spec.origin
-        with open(origin, "rb") as file:
-            source = file.read()
-        try:
-            analysis = self.analyze(source)
-        except ScanError as exc:
-            raise FreezeError(f"{origin}:{exc.line}: syntax error: {exc}") from None
+    def follow(self, importer: Module, source: bytes, analysis: Analysis) -> None:
+        """Add what one scanned module imports."""
         imports = []
         for index, record in enumerate(analysis.imports):
             anchor = importer.package if record.anchor is None else (
@@ -212,21 +207,29 @@ class _Builder:
                 return
             dotted = dotted.rpartition(".")[0]
 
-    def analyze(self, source: bytes) -> Analysis:
-        """scanner.analyze, through the build cache when there is one."""
-        def run() -> Analysis:
-            return analyze(source, version=self.target.version, platform=self.target.platform,
-                           package_calls=self.package_calls)
-        if self.store is None:
-            return run()
-        name = cache.key("analysis", _SCANNER_ID, repr(self.target.version), self.target.platform,
-                         *sorted(self.package_calls), source)
-        data = self.store.load(name)
-        if data is not None:
-            return from_data(data)
-        analysis = run()
-        self.store.store(name, to_data(analysis))
-        return analysis
+    def analyze(self, modules: list[Module], pool: Optional[Executor]) -> list[tuple[bytes, Analysis]]:
+        """Sources and analyses of `modules`: from the build cache, else computed,
+        in the pool when there is one (libcst parsing is CPU-bound)."""
+        options = (tuple(self.target.version), self.target.platform, self.package_calls)
+        sources, keys, found = [], [], {}
+        for index, module in enumerate(modules):
+            with open(module.spec.origin, "rb") as file:
+                sources.append(file.read())
+            keys.append(cache.key("analysis", _SCANNER_ID, repr(options), sources[-1]))
+            data = self.store.load(keys[-1]) if self.store else None
+            if data is not None:
+                found[index] = from_data(data)
+        todo = [index for index in range(len(modules)) if index not in found]
+        jobs = [(sources[index], *options) for index in todo]
+        results = pool.map(_analyze, jobs, chunksize=4) if pool and len(todo) > 1 else map(_analyze, jobs)
+        for index, result in zip(todo, results):
+            if isinstance(result, ScanError):
+                raise FreezeError(f"{modules[index].spec.origin}:{result.line}: "
+                                  f"syntax error: {result}")
+            found[index] = result
+            if self.store:
+                self.store.store(keys[index], to_data(result))
+        return [(sources[index], found[index]) for index in range(len(modules))]
 
     def miss(self, name: str, importer: Module, source: bytes, records: list[ImportRecord],
              index: int, reason: str = "not found") -> None:
@@ -242,8 +245,14 @@ class _Builder:
                                           record.optional or importer.speculative, reason))
 
     def run(self) -> None:
-        while self.queue:
-            self.follow(self.graph.modules[self.queue.popleft()])
+        """Follow queued modules in order, analysing each wave of them in parallel."""
+        workers = min(os.cpu_count() or 1, 8)
+        with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+            while self.queue:
+                wave = [self.graph.modules[name] for name in self.queue]
+                self.queue.clear()
+                for module, (source, analysis) in zip(wave, self.analyze(wave, pool)):
+                    self.follow(self.graph.modules[module.name], source, analysis)
 
     def include(self, pattern: str) -> None:
         """Add the modules an --include glob names; an error when it names none."""
@@ -276,6 +285,15 @@ class _Builder:
         for child in self.resolver.submodules(spec):
             yield child
             yield from self._descendants(child)
+
+
+def _analyze(job: tuple[bytes, tuple[int, ...], str, frozenset[str]]) -> Union[Analysis, ScanError]:
+    """scanner.analyze for a worker process; a syntax error comes back as a value."""
+    source, version, platform, package_calls = job
+    try:
+        return analyze(source, version=version, platform=platform, package_calls=package_calls)
+    except ScanError as exc:
+        return exc
 
 
 def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,

@@ -70,6 +70,9 @@ class ScanError(Exception):
         super().__init__(message)
         self.line = line
 
+    def __reduce__(self) -> tuple[type, tuple[str, int]]:  # back from a worker process
+        return ScanError, (self.args[0], self.line)
+
 
 @dataclass(frozen=True)
 class Analysis:
