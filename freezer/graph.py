@@ -42,7 +42,9 @@ class Module:
         imports: resolved names of the modules it imports.
         reads_own_files: its source builds paths from ``__file__``.
         speculative: reached only through a hint (a string naming it, a package
-            listing its submodules), so its own missing imports are not reported.
+            listing its submodules) or an optional import (inside ``try/except
+            ImportError``, which also catches its own failing imports), so its
+            own missing imports are not reported.
     """
 
     name: str
@@ -160,7 +162,7 @@ class _Builder:
             except ValueError as exc:
                 self.miss(record.module, importer, source, analysis.imports, index, str(exc))
                 continue
-            module = self.add(name, speculative=importer.speculative)
+            module = self.add(name, speculative=importer.speculative or record.optional)
             if module is None:
                 if name not in self.graph.excluded:
                     self.miss(name, importer, source, analysis.imports, index)
@@ -170,7 +172,8 @@ class _Builder:
                 # `from pkg import x`: x may be a submodule; if not, it is a name.
                 for attribute in record.names:
                     if attribute != "*" and self.resolver.resolve(f"{name}.{attribute}"):
-                        if self.add(f"{name}.{attribute}", speculative=importer.speculative):
+                        if self.add(f"{name}.{attribute}",
+                                    speculative=importer.speculative or record.optional):
                             imports.append(f"{name}.{attribute}")
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)),
