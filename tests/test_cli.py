@@ -226,3 +226,15 @@ def test_build_cache_reuses_work_and_changes_nothing(app: Path, tmp_path: Path) 
     changed = tmp_path / "changed.pyz"
     assert freeze("build", "app.py", "-o", changed, cwd=app, env=env).returncode == 0
     assert run_frozen(changed, "a", "b", tmp_path=tmp_path).stdout == "hello a+b\n"
+
+
+def test_imports_of_an_optionally_imported_module_are_optional_too(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "app.py": "try:\n    import extras\nexcept ImportError:\n    extras = None\nimport core\n",
+        "extras.py": "import not_installed_extra\n",
+        "core.py": "import not_installed_core\n",
+    })
+    built = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
+    assert built.returncode == 0
+    assert [l for l in built.stderr.splitlines() if l.startswith("warning:")] == [
+        "warning: core.py:1: cannot find module 'not_installed_core' (imported by core)"]
