@@ -78,7 +78,7 @@ def plugins(distributions: Sequence[Distribution]) -> dict[str, list[str]]:
     return groups
 
 
-def collect(target: Target, graph: Graph, distributions: Sequence["Distribution"],
+def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
             extract_packages: Iterable[str]) -> Files:
     """Data files, metadata and libraries for the bundled modules of `graph`."""
     files = Files()
