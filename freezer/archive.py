@@ -104,20 +104,21 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
-        boot.MANIFEST_EXTRACT: _extraction(extract, files, modules),
+        boot.MANIFEST_EXTRACT: _extraction(extract, file_records, modules),
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
     return _append_zip(payload.data, Path(boot.__file__).read_bytes(), layout.boot_code, trailer)
 
 
-def _extraction(paths: Iterable[str], files: Mapping[str, bytes],
+def _extraction(paths: Iterable[str], file_records: Mapping[str, tuple[int, int, bytes]],
                 modules: Sequence[Member]) -> tuple[str, frozenset[str]]:
     """The extraction set, named by a digest of its contents (a cache folder name)."""
     sources = {m.path: m.source for m in modules if m.source is not None}
-    chosen = sorted(p for p in paths if p in files or p in sources)
+    chosen = sorted(p for p in paths if p in file_records or p in sources)
     key = boot.digest(b"".join(
-        p.encode() + b"\0" + boot.digest(files[p] if p in files else sources[p]) for p in chosen))
+        p.encode() + b"\0" + (file_records[p][2] if p in file_records else boot.digest(sources[p]))
+        for p in chosen))
     return key.hex(), frozenset(chosen)
 
 

@@ -12,7 +12,7 @@ file systems) a private folder in the temp directory is used instead.
 import os
 import sys
 
-from .boot import MANIFEST_EXTRACT, MANIFEST_FILES, PATH
+from .boot import MANIFEST_EXTRACT
 
 _MARKER = ".freeze-complete"
 
@@ -30,8 +30,8 @@ def cache_home():
 class Extractor:
     """The archive's files that must be real, and where they are."""
 
-    def __init__(self, archive):
-        self.archive = archive
+    def __init__(self, archive, read):
+        self.read = read  # archive path -> bytes (resources.Tree.read)
         self.key, self.paths = archive.manifest[MANIFEST_EXTRACT]
         self._root = None
 
@@ -77,15 +77,12 @@ class Extractor:
     def _write_all(self, root):
         """Each folder once, then the files from a few threads: creating files is
         system-call bound (about 0.1 ms each), and the calls release the GIL."""
-        sources = {record[PATH]: record for record in self.archive.modules.values()}
-        files = self.archive.manifest[MANIFEST_FILES]
         targets = {path: os.path.join(root, *path.split("/")) for path in self.paths}
         for folder in sorted({os.path.dirname(target) for target in targets.values()}):
             os.makedirs(folder, exist_ok=True)
 
         def write(path):
-            data = (self.archive.read_file(path) if path in files
-                    else self.archive.read_source(sources[path]))
+            data = self.read(path)
             fd = os.open(targets[path], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
             with open(fd, "wb") as file:
                 file.write(data)

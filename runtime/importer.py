@@ -33,7 +33,7 @@ class ArchiveLoader:
     def __init__(self, archive):
         self.archive = archive
         self.prefix = archive.path + "/"
-        self.extractor = Extractor(archive)
+        self.extractor = Extractor(archive, lambda path: self.tree.read(path))
         self._records = archive.modules
         self._tree = None
 
