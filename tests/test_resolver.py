@@ -27,6 +27,8 @@ from typing import Optional
 
 import pytest
 
+import support
+
 from freezer.resolver import (BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec,
                               resolve_name)
 
@@ -86,17 +88,14 @@ def write_tree(root: Path, tree: str) -> None:
         else:
             current = line.strip()
             files[current] = []
-    for name, body in files.items():
-        path = root / name
-        if name.endswith("/"):
-            path.mkdir(parents=True, exist_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        source = textwrap.dedent("\n".join(body)) + "\n" if body else ""
-        if path.suffix == ".pyc":
-            compile_to(path, source)
-        else:
-            path.write_text(source)
+    sources = {name: textwrap.dedent("\n".join(body)) + "\n" if body else ""
+               for name, body in files.items()}
+    support.write_tree(root, {name: text for name, text in sources.items()
+                              if not name.endswith(".pyc")})
+    for name, text in sources.items():
+        if name.endswith(".pyc"):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            compile_to(root / name, text)
 
 
 def compile_to(pyc: Path, source: str) -> None:
