@@ -15,7 +15,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -46,6 +46,9 @@ class Layout:
     launcher: bytes  # the lines before the payload that make ./app.pyz run
     external: Mapping[str, str]
     boot_code: bytes  # runtime/boot.py as a .pyc for the target
+    # Folder, relative to the archive's, where the extraction set is shipped as
+    # real files (a Lambda package); "" extracts it to the user cache at run time.
+    shipped: str = ""
 
 
 def launcher(python: str, shebang: Optional[str]) -> bytes:
@@ -86,8 +89,11 @@ class _Payload:
 
 
 def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member],
-                files: Mapping[str, bytes], extract: Iterable[str]) -> bytes:
-    """The complete archive as bytes."""
+                files: Mapping[str, bytes], extract: Mapping[str, bytes]) -> bytes:
+    """The complete archive as bytes; `extract` is extraction_set()'s answer."""
+    if layout.shipped:  # the files travel beside the archive, not in it
+        files = {path: data for path, data in files.items() if path not in extract}
+        modules = [replace(m, source=None) if m.path in extract else m for m in modules]
     payload = _Payload(layout.launcher)
     runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
     module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
@@ -95,6 +101,8 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     for path in sorted(files):
         offset, size = payload.put(files[path])
         file_records[path] = (offset, size, boot.digest(files[path]))
+    key = boot.digest(b"".join(path.encode() + b"\0" + boot.digest(extract[path])
+                               for path in sorted(extract)))
     manifest = marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
@@ -104,22 +112,23 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
-        boot.MANIFEST_EXTRACT: _extraction(extract, file_records, modules),
+        boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
     return _append_zip(payload.data, Path(boot.__file__).read_bytes(), layout.boot_code, trailer)
 
 
-def _extraction(paths: Iterable[str], file_records: Mapping[str, tuple[int, int, bytes]],
-                modules: Sequence[Member]) -> tuple[str, frozenset[str]]:
-    """The extraction set, named by a digest of its contents (a cache folder name)."""
+def extraction_set(paths: Iterable[str], files: Mapping[str, bytes],
+                   modules: Sequence[Member]) -> dict[str, bytes]:
+    """Archive path -> contents of the files that must be real at run time.
+
+    A module's path counts when its source is embedded; without sources only
+    data files and extension modules are real.
+    """
     sources = {m.path: m.source for m in modules if m.source is not None}
-    chosen = sorted(p for p in paths if p in file_records or p in sources)
-    key = boot.digest(b"".join(
-        p.encode() + b"\0" + (file_records[p][2] if p in file_records else boot.digest(sources[p]))
-        for p in chosen))
-    return key.hex(), frozenset(chosen)
+    return {path: files[path] if path in files else sources[path]
+            for path in sorted(paths) if path in files or path in sources}
 
 
 def _by_name(member: Member) -> str:
@@ -134,7 +143,7 @@ def _append_zip(head: bytearray, main_source: bytes, main_code: bytes, trailer: 
     buffer.write(head)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, data in (("__main__.py", main_source), ("__main__.pyc", main_code)):
-            info = zipfile.ZipInfo(name, date_time=_timestamp())
+            info = zipfile.ZipInfo(name, date_time=timestamp())
             info.create_system = 3
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
@@ -142,14 +151,14 @@ def _append_zip(head: bytearray, main_source: bytes, main_code: bytes, trailer: 
     return buffer.getvalue()
 
 
-def _timestamp() -> tuple[int, int, int, int, int, int]:
+def timestamp() -> tuple[int, int, int, int, int, int]:
     """SOURCE_DATE_EPOCH if set (reproducible builds), else 1980-01-01."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     seconds = int(epoch) if epoch.isdigit() else _ZIP_EPOCH
     return time.gmtime(max(seconds, _ZIP_EPOCH))[:6]
 
 
-def write_atomically(output: Path, data: bytes) -> None:
+def write_atomically(output: Path, data: bytes, mode: int = 0o755) -> None:
     """Write to a temp file beside `output`, then rename: no partial archive, ever."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +168,7 @@ def write_atomically(output: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-        os.chmod(temp, 0o755)
+        os.chmod(temp, mode)
         os.replace(temp, output)
     except OSError as exc:
         os.unlink(temp)

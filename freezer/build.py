@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, cache, compiler, files, graph, hooks, requirements, target
+from . import archive, awslambda, cache, compiler, files, graph, hooks, requirements, target
 from .errors import EntryError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 
 _RUNTIME_DIR = Path(boot.__file__).parent
 _BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
+_RUNTIME_NAMES = {short: f"{boot.RUNTIME_PACKAGE}.{short}" for short in boot.RUNTIME_MODULES}
+# A Lambda package's handler module: Python fixes its co_filename when it loads.
+_LAMBDA_BOOTSTRAP = _RUNTIME_DIR / "awslambda.py"
+_LAMBDA_BOOTSTRAP_NAME = f"{boot.RUNTIME_PACKAGE}.awslambda"
 _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 
@@ -47,16 +51,18 @@ class Options:
     lazy: bool = False
     shebang: Optional[str] = None
     cache: bool = True
+    aws_lambda: bool = False  # write a Lambda deployment package for the script's module
 
 
 @dataclass
 class Result:
     output: Path
-    size: int
+    size: int  # bytes written (zipped, for a Lambda package)
     graph: graph.Graph
     target: target.Target
     warnings: list[str] = field(default_factory=list)
     extracted: list[str] = field(default_factory=list)
+    unzipped: Optional[int] = None  # a Lambda package's size in the task root
 
 
 def build(options: Options) -> Result:
@@ -68,7 +74,8 @@ def build(options: Options) -> Result:
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
     if entry[0] == boot.ENTRY_MODULE:
-        entry = (entry[0], _main_module(resolver, entry[1], options.module), entry[2])
+        entry = (entry[0], _main_module(resolver, entry[1], options.module or entry[1]),
+                 entry[2])
     installed = files.distributions(search_path)
     config = hooks.load_config(hooks.find_config(Path(search_path[0]) if options.script
                                                  else Path.cwd()))
@@ -80,41 +87,54 @@ def build(options: Options) -> Result:
         plugins=files.plugins(installed), store=store)
     warnings = _check(modules, options.strict)
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
-    image = _image(tgt, entry, modules, files.collect(tgt, modules, installed, extracted),
-                   options, store)
-    archive.write_atomically(options.output, image)
-    return Result(options.output, len(image), modules, tgt, warnings, extracted)
-
-
-def _image(tgt: target.Target, entry: tuple[str, str, str], modules: graph.Graph,
-           extras: files.Files, options: Options, store: Optional[cache.Cache]) -> bytes:
-    """Compile everything for the target and lay out the archive's bytes."""
-    bundled = modules.bundled()
-    module_jobs, runtime_jobs = _jobs(bundled), _runtime_jobs()
-    blobs = compiler.compile_modules(tgt, [*module_jobs, *runtime_jobs], store)
-    runtime = [archive.Member(job.name, boot.KIND_MODULE,
-                              f"{boot.RUNTIME_PACKAGE}/{Path(job.path).name}", blobs[job.name],
-                              Path(job.path).read_bytes())
-               for job in runtime_jobs if job.name != _BOOT]
+    extras = files.collect(tgt, modules, installed, extracted)
+    blobs = compiler.compile_modules(tgt, [*_jobs(modules.bundled()), *_runtime_jobs()], store)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
-        external={m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled})
+        external={m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled},
+        shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "")
+    image, extract = _image(layout, modules, extras, blobs, options.source)
+    if not options.aws_lambda:
+        archive.write_atomically(options.output, image)
+        return Result(options.output, len(image), modules, tgt, warnings, extracted)
+    package = awslambda.write(options.output, awslambda.members(
+        entry[1], f"cpython-{tgt.version[0]}{tgt.version[1]}", _LAMBDA_BOOTSTRAP.read_bytes(),
+        blobs[_LAMBDA_BOOTSTRAP_NAME], image, extract))
+    return Result(options.output, package.zipped, modules, tgt,
+                  [*warnings, *package.warnings(options.output)], extracted, package.unzipped)
+
+
+def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
+           blobs: dict[str, bytes], with_source: bool) -> tuple[bytes, dict[str, bytes]]:
+    """The archive's bytes, and the contents of its extraction set."""
+    runtime = [archive.Member(name, boot.KIND_MODULE, f"{boot.RUNTIME_PACKAGE}/{short}.py",
+                              blobs[name], (_RUNTIME_DIR / f"{short}.py").read_bytes())
+               for short, name in _RUNTIME_NAMES.items()]
+    members = [_member(m, blobs, with_source) for m in modules.bundled()]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
-    return archive.build_bytes(layout, [_member(m, blobs, options.source) for m in bundled],
-                               runtime, data, extras.extract)
+    extract = archive.extraction_set(extras.extract, data, members)
+    return archive.build_bytes(layout, members, runtime, data, extract), extract
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
     """The manifest's entry and the search path, as Python would set sys.path[0]."""
     extra = [os.path.abspath(p) for p in options.path]
+    if options.aws_lambda and options.script is None:
+        raise EntryError("--lambda: give the handler module's file, such as lambda_function.py")
     if options.script is not None:
         script = Path(options.script)
         if not script.is_file():
             raise EntryError(f"{options.script}: no such script file")
-        return (boot.ENTRY_SCRIPT, graph.MAIN, ""), [str(script.resolve().parent), *extra, *tgt.path]
+        folder = [str(script.resolve().parent), *extra, *tgt.path]
+        if not options.aws_lambda:
+            return (boot.ENTRY_SCRIPT, graph.MAIN, ""), folder
+        if script.suffix != ".py" or not script.stem.isidentifier():
+            raise EntryError(f"{options.script}: a Lambda handler module must be a .py file "
+                             "named like a Python module, such as lambda_function.py")
+        return (boot.ENTRY_MODULE, script.stem, ""), folder
     here = [os.getcwd(), *extra, *tgt.path]
     if options.module is not None:
         return (boot.ENTRY_MODULE, options.module, ""), here
@@ -203,15 +223,16 @@ def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
 
 
 def _runtime_jobs() -> list[compiler.Job]:
-    """The runtime's modules, and boot as the zip's __main__.pyc.
+    """The runtime's modules, boot as the zip's __main__.pyc, and the Lambda bootstrap.
 
     The runtime runs inside the import system: named like importlib's own code,
     its frames are dropped from import tracebacks exactly as importlib's are.
     """
-    jobs = [compiler.Job(f"{boot.RUNTIME_PACKAGE}.{short}", str(_RUNTIME_DIR / f"{short}.py"),
+    jobs = [compiler.Job(name, str(_RUNTIME_DIR / f"{short}.py"),
                          "<frozen importlib._bootstrap_external>", True)
-            for short in boot.RUNTIME_MODULES]
-    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True)]
+            for short, name in _RUNTIME_NAMES.items()]
+    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True),
+            compiler.Job(_LAMBDA_BOOTSTRAP_NAME, str(_LAMBDA_BOOTSTRAP), "bootstrap.py", True)]
 
 
 def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:

@@ -58,6 +58,9 @@ def main() -> None:
                    "on first use (importlib.util.LazyLoader).")
 @click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
               help="Reuse analyses and compiled modules from the user cache.")
+@click.option("--lambda", "aws_lambda", is_flag=True,
+              help="Write an AWS Lambda deployment package (.zip) for the handler module "
+                   "SCRIPT; the handler setting stays module.function.")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
@@ -65,7 +68,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: str,
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, use_cache: bool,
+          strict: bool, source: bool, lazy: bool, use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
@@ -81,13 +84,13 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
                                "or -c CONSOLE_SCRIPT")
     if output is None:
         stem = Path(script).stem if script else given[0].split(":")[0].rpartition(".")[2]
-        output = Path("dist") / f"{stem}.pyz"
+        output = Path("dist") / ("function.zip" if aws_lambda else f"{stem}.pyz")
     options = building.Options(
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
-        shebang=shebang, cache=use_cache)
+        shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
     try:
         result = building.build(options)
     except FreezeError as exc:
@@ -95,12 +98,16 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.extracted:
-        click.echo(f"note: extracted to the user cache on first run: "
+        where = ("shipped as real files in the package" if result.unzipped is not None
+                 else "extracted to the user cache on first run")
+        click.echo(f"note: {where}: "
                    f"{', '.join(result.extracted)}", err=True)
     bundled = len(result.graph.bundled())
+    size = f"{result.size:,} bytes"
+    if result.unzipped is not None:
+        size += f" ({result.unzipped:,} unzipped)"
     click.echo(f"wrote {result.output}: {bundled} module{'s' if bundled != 1 else ''}, "
-               f"{result.size:,} bytes, "
-               f"for CPython {result.target.version_string}", err=True)
+               f"{size}, for CPython {result.target.version_string}", err=True)
 
 
 @main.command()

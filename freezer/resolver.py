@@ -61,13 +61,15 @@ class Resolver:
 
     def __init__(self, path: Sequence[str], *, extension_suffixes: Sequence[str],
                  source_suffixes: Sequence[str], bytecode_suffixes: Sequence[str],
-                 builtin_modules: Iterable[str] = ()) -> None:
+                 builtin_modules: Iterable[str] = (),
+                 registered_submodules: Iterable[str] = ()) -> None:
         self.path = tuple(path)
         # FileFinder's loader order: extension, then source, then bytecode.
         self._loaders = ([(s, EXTENSION) for s in extension_suffixes]
                          + [(s, SOURCE) for s in source_suffixes]
                          + [(s, BYTECODE) for s in bytecode_suffixes])
         self._builtins = frozenset(builtin_modules)
+        self._registered = frozenset(registered_submodules)
         self._listings: dict[str, Optional[frozenset[str]]] = {}
         self._resolved: dict[str, Optional[Spec]] = {}
 
@@ -76,7 +78,8 @@ class Resolver:
         return cls(path, extension_suffixes=target.extension_suffixes,
                    source_suffixes=target.source_suffixes,
                    bytecode_suffixes=target.bytecode_suffixes,
-                   builtin_modules=target.builtin_modules)
+                   builtin_modules=target.builtin_modules,
+                   registered_submodules=target.registered_submodules)
 
     def resolve(self, name: str) -> Optional[Spec]:
         """The spec `import name` ends with: parents first, each in its parent's path."""
@@ -86,8 +89,12 @@ class Resolver:
                 spec = self.find_spec(name)
             else:
                 parent_spec = self.resolve(parent)
-                spec = (self.find_spec(name, parent_spec.search_locations)
-                        if parent_spec is not None and parent_spec.is_package else None)
+                if parent_spec is not None and parent_spec.is_package:
+                    spec = self.find_spec(name, parent_spec.search_locations)
+                elif parent_spec is not None and name in self._registered:
+                    spec = Spec(name, BUILTIN, None)  # importing the parent provides it
+                else:
+                    spec = None
             self._resolved[name] = spec
         return self._resolved[name]
 

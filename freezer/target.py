@@ -32,6 +32,8 @@ print(json.dumps({
     "builtin_modules": sorted(sys.builtin_module_names),
     "platform": sys.platform,
     "frozen_modules": sorted(getattr(_imp, "_frozen_module_names", lambda: ())()),
+    "registered_submodules": sorted(n for n, mod in list(sys.modules.items()) if "." in n
+        and not hasattr(sys.modules.get(n.rpartition(".")[0]), "__path__")),
     "stdlib_dirs": sorted({paths["stdlib"], paths["platstdlib"]}),
     "site_dirs": sorted({paths["purelib"], paths["platlib"], *site.getsitepackages()}),
 }))
@@ -59,6 +61,8 @@ class Target:
     bytecode_suffixes: tuple[str, ...]
     builtin_modules: frozenset[str]
     frozen_modules: frozenset[str]
+    # Submodules of plain modules that the parent puts in sys.modules (os.path).
+    registered_submodules: frozenset[str]
     platform: str
     stdlib_dirs: tuple[str, ...]
     site_dirs: tuple[str, ...]
@@ -113,6 +117,7 @@ def probe(python: str) -> Target:
         bytecode_suffixes=tuple(info["bytecode_suffixes"]),
         builtin_modules=frozenset(info["builtin_modules"]),
         frozen_modules=frozenset(info["frozen_modules"]),
+        registered_submodules=frozenset(info["registered_submodules"]),
         platform=info["platform"],
         stdlib_dirs=tuple(info["stdlib_dirs"]),
         site_dirs=tuple(info["site_dirs"]),

@@ -25,7 +25,7 @@ from _blake2 import blake2b
 from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 16
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
@@ -42,7 +42,11 @@ MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
-MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths) written to the cache as real files
+MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder): files that must be real
+# The extraction set's folder is "" when the files are written to the user cache
+# at run time (key names the cache folder), or a path relative to the archive's
+# folder where the files already are (a Lambda package ships them unzipped).  Files
+# shipped that way are not in the payload.
 
 ENTRY_SCRIPT = "script"
 ENTRY_MODULE = "module"
@@ -203,6 +207,11 @@ class Archive:
                     self.path, python_label(version, magic), here, major_minor,
                     *sys.version_info[:2]))
 
+    def shipped_folder(self):
+        """Where the extraction set already is as real files (a Lambda package), or None."""
+        folder = self.manifest[MANIFEST_EXTRACT][2]
+        return os.path.join(os.path.dirname(self.path), folder) if folder else None
+
     def read(self, offset, size):
         data = os.pread(self.fd, size, offset)
         if len(data) != size:
@@ -255,15 +264,22 @@ def load_runtime(archive):
     return package
 
 
-def start(path):
-    """Open the archive and install its importer: what every process of the app needs."""
+def start(path, guest=False):
+    """Open the archive and install its importer: what every process of the app needs.
+
+    A guest (a Lambda handler module, imported by someone else's program) leaves
+    sys.path alone and reports an unusable archive as the ImportError of the
+    module being imported; an app's own process exits with one line.
+    """
     try:
         archive = Archive(path)
         archive.check_python()
         runtime = load_runtime(archive)
     except (ArchiveError, OSError, ValueError, EOFError) as exc:
+        if guest:
+            raise ImportError("freeze: {}".format(exc), path=path) from None
         raise SystemExit("freeze: {}".format(exc)) from None
-    return archive, runtime, runtime.importer.install(archive)
+    return archive, runtime, runtime.importer.install(archive, isolate=not guest)
 
 
 def main():

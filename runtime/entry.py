@@ -7,6 +7,7 @@ traceback reads exactly as it would without freezing.
 """
 
 import sys
+from importlib.util import module_from_spec
 
 from .boot import ENTRY_FUNCTION, ENTRY_SCRIPT, MANIFEST_ENTRY
 
@@ -26,6 +27,18 @@ def run(archive, finder):
         raise
     except BaseException as exc:
         _report_uncaught(exc)
+
+
+def run_in_place(finder, name):
+    """Execute the bundled module `name` as the module being imported under that name.
+
+    A Lambda bootstrap hands over this way: once its body ends, the import
+    system returns whatever sys.modules holds for the name.
+    """
+    spec = finder.find_spec(name)
+    module = module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
 
 
 class _Quitter:

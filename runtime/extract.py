@@ -5,8 +5,9 @@ They are written once per machine into a folder of the user cache named by a
 digest of their contents, so later runs only stat.  The folder is filled under
 a temporary name and renamed into place: concurrent first runs are safe, and a
 half-written folder can never be seen.  A folder that is not private to this
-user is never trusted; when the cache cannot be written (read-only serverless
-file systems) a private folder in the temp directory is used instead.
+user is never trusted; when the cache cannot be written a private folder in the
+temp directory is used instead.  A Lambda package ships the files unzipped
+beside the archive, where they are used as they are: nothing is written.
 """
 
 import os
@@ -32,8 +33,8 @@ class Extractor:
 
     def __init__(self, archive, read):
         self.read = read  # archive path -> bytes (resources.Tree.read)
-        self.key, self.paths = archive.manifest[MANIFEST_EXTRACT]
-        self._root = None
+        self.key, self.paths = archive.manifest[MANIFEST_EXTRACT][:2]
+        self._root = archive.shipped_folder()
 
     def root(self):
         """The folder holding the extracted files, extracting them on first use."""

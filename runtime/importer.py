@@ -214,8 +214,11 @@ def _isolate_path():
             return
 
 
-def install(archive):
-    """Put the archive's finder first on sys.meta_path and a path hook for its folders."""
+def install(archive, isolate=True):
+    """Put the archive's finder first on sys.meta_path and a path hook for its folders.
+
+    `isolate` drops the site-packages entries from sys.path (see _isolate_path).
+    """
     loader = ArchiveLoader(archive)
     finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY])
     sys.meta_path.insert(0, finder)
@@ -230,5 +233,6 @@ def install(archive):
     sys.path_hooks.insert(0, path_hook)
     if sys.path and os.path.abspath(sys.path[0]) == archive.path:
         sys.path_importer_cache[sys.path[0]] = ArchivePathEntryFinder(finder, "")
-    _isolate_path()
+    if isolate:
+        _isolate_path()
     return finder

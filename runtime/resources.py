@@ -8,10 +8,11 @@ asks for distributions, never by us.
 """
 
 import io
+import os
 import posixpath
 import sys
 
-from .boot import KIND, KIND_NAMESPACE, MANIFEST_FILES, PATH, SOURCE_SIZE
+from .boot import KIND, KIND_NAMESPACE, MANIFEST_EXTRACT, MANIFEST_FILES, PATH, SOURCE_SIZE
 
 
 class Tree:
@@ -30,6 +31,10 @@ class Tree:
                 self._add(record[PATH])
         for path in self.files:
             self._add(path)
+        self._shipped = archive.shipped_folder()
+        self.shipped = archive.manifest[MANIFEST_EXTRACT][1] if self._shipped else frozenset()
+        for path in self.shipped:
+            self._add(path)
 
     def _add(self, path):
         parent = ""
@@ -43,15 +48,18 @@ class Tree:
         return path in self.children
 
     def is_file(self, path):
-        return path in self.files or path in self.sources
+        return path in self.files or path in self.sources or path in self.shipped
 
     def read(self, path):
         if path in self.files:
             return self.archive.read_file(path)
         record = self.sources.get(path)
-        if record is None:
-            raise FileNotFoundError(2, "No such file in archive", self.archive.path + "/" + path)
-        return self.archive.read_source(record)
+        if record is not None:
+            return self.archive.read_source(record)
+        if path in self.shipped:
+            with open(os.path.join(self._shipped, path), "rb") as file:
+                return file.read()
+        raise FileNotFoundError(2, "No such file in archive", self.archive.path + "/" + path)
 
 
 class ArchivePath:

@@ -383,6 +383,21 @@ def test_resolve_order_does_not_matter(tmp_path: Path) -> None:
     assert child_first.resolve("ns") == resolver(entries).resolve("ns")
 
 
+def test_registered_submodule_of_a_plain_module(tmp_path: Path) -> None:
+    """`import os.path` works because os puts os.path in sys.modules; the probe lists such names."""
+    write_tree(tmp_path, "a/plain.py\n    import sys\n")
+    found = Resolver([str(tmp_path / "a")], extension_suffixes=(), source_suffixes=(".py",),
+                     bytecode_suffixes=(), registered_submodules={"plain.path"})
+    assert found.resolve("plain.path") == Spec("plain.path", BUILTIN, None)
+    assert found.resolve("plain.other") is None
+    assert found.resolve("absent.path") is None
+
+
+def test_probe_lists_os_path() -> None:
+    from freezer.target import probe
+    assert "os.path" in probe(sys.executable).registered_submodules
+
+
 SUBMODULE_TREE = f"""
 a/pkg/__init__.py
 a/pkg/plain.py

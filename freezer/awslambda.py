@@ -1,0 +1,79 @@
+"""Write an AWS Lambda deployment package: the task root, as a zip.
+
+Lambda unzips the package read-only and starts each execution environment with
+an empty /tmp, so nothing may be extracted or compiled on a cold start:
+
+    <module>.py                     the bootstrap (runtime/awslambda.py), named
+                                    like the handler module it stands in for
+    __pycache__/<module>.<tag>.pyc  the bootstrap compiled (unchecked hash, so no
+                                    source stat decides anything)
+    .freeze/<module>.frz            the archive: every module's code, package data
+    .freeze/<module>/...            the extraction set as real files: extension
+                                    modules, their libraries, packages that open
+                                    files beside their __file__
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import archive
+from .errors import OutputError
+
+FOLDER = ".freeze"
+MB = 1024 * 1024
+DIRECT_UPLOAD_LIMIT = 50 * MB  # zipped, uploaded with the function
+UNZIPPED_LIMIT = 250 * MB  # unzipped, the function and its layers
+
+
+@dataclass(frozen=True)
+class Package:
+    """What was written, with the sizes Lambda's limits apply to."""
+
+    zipped: int
+    unzipped: int
+
+    def warnings(self, output: Path) -> list[str]:
+        if self.zipped <= DIRECT_UPLOAD_LIMIT:
+            return []
+        return [f"{output}: {self.zipped / MB:.1f} MB zipped is over Lambda's {DIRECT_UPLOAD_LIMIT // MB} MB "
+                "limit for direct upload; upload it to S3 and deploy from there"]
+
+
+def shipped_folder(module: str) -> str:
+    """The extraction set's folder, relative to the archive's (the manifest records it)."""
+    return module
+
+
+def members(module: str, tag: str, bootstrap: bytes, bootstrap_code: bytes, image: bytes,
+            extract: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Task-root path -> contents."""
+    files = {f"{module}.py": bootstrap, f"__pycache__/{module}.{tag}.pyc": bootstrap_code,
+             f"{FOLDER}/{module}.frz": image}
+    files.update((f"{FOLDER}/{shipped_folder(module)}/{path}", data) for path, data in extract.items())
+    return files
+
+
+def write(output: Path, files: Mapping[str, bytes]) -> Package:
+    """Zip `files` reproducibly and write the package, refusing one Lambda cannot hold."""
+    unzipped = sum(len(data) for data in files.values())
+    if unzipped > UNZIPPED_LIMIT:
+        raise OutputError(
+            f"{output}: {unzipped / MB:.1f} MB unzipped is over Lambda's {UNZIPPED_LIMIT // MB} MB "
+            "limit for a function; leave out what the handler does not use with --exclude, "
+            "or deploy a container image")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(path, date_time=archive.timestamp())
+            info.create_system = 3
+            info.external_attr = 0o644 << 16  # Lambda runs as another user: world-readable
+            info.compress_type = zipfile.ZIP_DEFLATED
+            package.writestr(info, files[path])
+    data = buffer.getvalue()
+    archive.write_atomically(output, data, 0o644)
+    return Package(len(data), unzipped)
