@@ -132,7 +132,10 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
                "from the Python installation")
     click.echo(f"files    {len(info['files'])} data and metadata files, {extracted} of them "
-               "written to the user cache at run time\n")
+               "written to the user cache at run time")
+    if info["shipped"]:
+        click.echo(f"shipped  {len(info['shipped'])} files beside the archive, as real files")
+    click.echo()
     click.echo(f"{'KIND':<10} {'OFFSET':>10} {'LENGTH':>8} {'SOURCE':>8}  {'DIGEST':<32}  NAME")
     for module in info["modules"]:
         click.echo(f"{module['kind']:<10} {module['offset']:>10} {module['length']:>8} "

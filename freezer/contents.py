@@ -6,14 +6,18 @@ check is exactly what a frozen app checks before running a blob.
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from _imp import source_hash
 
+from . import awslambda
 from .errors import FreezeError
 from .runtime import boot
 
@@ -32,12 +36,30 @@ class ModuleInfo:
     source_length: int
 
 
-def _open(path: Path) -> boot.Archive:
-    try:
-        return boot.Archive(str(path))
-    except (boot.ArchiveError, OSError, ValueError, EOFError) as exc:
-        raise FreezeError(str(exc) if isinstance(exc, boot.ArchiveError)
-                          else f"{path}: cannot read archive ({exc})") from None
+@contextmanager
+def _open(path: Path) -> Iterator[boot.Archive]:
+    """The archive at `path`, or the one inside a Lambda package at `path`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            archive = boot.Archive(_unpacked(path, Path(scratch)))
+        except (boot.ArchiveError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise FreezeError(str(exc) if isinstance(exc, boot.ArchiveError)
+                              else f"{path}: cannot read archive ({exc})") from None
+        try:
+            yield archive
+        finally:
+            archive.close()
+
+
+def _unpacked(path: Path, scratch: Path) -> str:
+    if not zipfile.is_zipfile(path):
+        return str(path)
+    with zipfile.ZipFile(path) as package:
+        inner = [name for name in package.namelist()
+                 if name.startswith(f"{awslambda.FOLDER}/") and name.endswith(".frz")]
+        if len(inner) != 1:
+            return str(path)  # an archive itself (its tail is a zip), or not ours
+        return package.extract(inner[0], scratch)
 
 
 def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
@@ -48,11 +70,11 @@ def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
 
 def describe(path: Path) -> dict[str, Any]:
     """Everything `freeze inspect` shows, as JSON-ready data."""
-    archive = _open(path)
-    try:
+    with _open(path) as archive:
         manifest = archive.manifest
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
+        _, paths, folder = manifest[boot.MANIFEST_EXTRACT]
         return {
             "archive": str(path),
             "size": Path(path).stat().st_size,
@@ -66,15 +88,14 @@ def describe(path: Path) -> dict[str, Any]:
             "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
                        "extract": path in manifest[boot.MANIFEST_EXTRACT][1]}
                       for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
+            # A Lambda package's files that are real files beside the archive, not in it.
+            "shipped": sorted(paths) if folder else [],
         }
-    finally:
-        archive.close()
 
 
 def verify(path: Path) -> list[str]:
     """Problems found, one line each naming the module; empty when intact."""
-    archive = _open(path)
-    try:
+    with _open(path) as archive:
         magic = archive.manifest[boot.MANIFEST_PYTHON][1]
         key = int.from_bytes(magic, "little")
         problems = []
@@ -89,8 +110,6 @@ def verify(path: Path) -> list[str]:
             except boot.ArchiveError:
                 problems.append(f"{path}: file {member!r}: digest mismatch")
         return problems
-    finally:
-        archive.close()
 
 
 def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str | None:
