@@ -1,0 +1,61 @@
+"""`freeze build --lambda`: the frozen zip, run as Lambda runs it, behaves like the plain zip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lambda_api
+import venvs
+from lambda_api import HANDLERS, FunctionRun, load_events, plain_zip, read_requirements, run_function, unzip
+from support import freeze
+
+HANDLER = "lambda_function.lambda_handler"
+SLOW = pytest.mark.slow
+CASES = ["stdlib", "init_error", "invoke_error", pytest.param("boto3", marks=SLOW),
+         pytest.param("pydantic", marks=SLOW)]
+
+
+@pytest.fixture(scope="module")
+def client() -> Path:
+    return lambda_api.client_python()
+
+
+def frozen_zip(name: str, tmp_path: Path) -> Path:
+    """Freeze the handler from a venv of its pinned requirements; return the unzipped task root."""
+    folder = HANDLERS / name
+    python = venvs.venv_python(read_requirements(folder))
+    out = tmp_path / "function.zip"
+    built = freeze("build", str(folder / "lambda_function.py"), "--lambda", "-o", str(out),
+                   "--python", str(python))
+    assert built.returncode == 0, built.stderr
+    return unzip(out, tmp_path / "frozen")
+
+
+def outcome(run: FunctionRun) -> dict[str, Any]:
+    """What a caller sees, with errors cut to type and message: stack traces differ by design."""
+    def brief(error: dict[str, Any]) -> dict[str, Any]:
+        return {"errorType": error["errorType"], "errorMessage": error["errorMessage"]}
+
+    return {
+        "init_error": brief(run.init_error) if run.init_error is not None else None,
+        "results": [(r.kind, brief(r.body) if r.kind == "error" else r.body) for r in run.results],
+        "returncode": run.returncode,
+    }
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_frozen_function_behaves_like_the_plain_zip(name: str, tmp_path: Path, client: Path) -> None:
+    folder = HANDLERS / name
+    events = load_events(folder)
+    frozen = run_function(frozen_zip(name, tmp_path), HANDLER, events, client_python=client)
+    plain_root = plain_zip(folder / "lambda_function.py", read_requirements(folder), tmp_path / "plain")
+    plain = run_function(plain_root, HANDLER, events, client_python=client)
+    assert not plain.timed_out and (plain.results or plain.init_error), plain.output()
+    assert not frozen.timed_out, frozen.output()
+    assert outcome(frozen) == outcome(plain), frozen.output()
+    assert frozen.init_error_type == plain.init_error_type
+    assert frozen.tmp_files == []  # nothing extracted at run time
+    assert frozen.unexpected == []
