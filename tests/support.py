@@ -93,3 +93,12 @@ def normalise_frame_paths(text: str, roots: Iterable[Path]) -> str:
         return match.group(1) + path + match.group(3)
 
     return _FRAME.sub(relative, text)
+
+
+def installed_pythons() -> list[Path]:
+    """CPython 3.10-3.13 interpreters from pyenv, one per minor version."""
+    found = {}
+    for home in sorted(Path("/root/.pyenv/versions").glob("3.1[0-3].*")):
+        if (home / "bin" / "python").exists():
+            found[home.name.rsplit(".", 1)[0]] = home / "bin" / "python"
+    return [found[minor] for minor in sorted(found)]

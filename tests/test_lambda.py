@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import lambda_api
 import venvs
 from lambda_api import HANDLERS, FunctionRun, load_events, plain_zip, read_requirements, run_function, unzip
-from support import freeze
+from support import freeze, installed_pythons
 
 HANDLER = "lambda_function.lambda_handler"
 SLOW = pytest.mark.slow
@@ -23,10 +24,10 @@ def client() -> Path:
     return lambda_api.client_python()
 
 
-def frozen_zip(name: str, tmp_path: Path) -> Path:
+def frozen_zip(name: str, tmp_path: Path, target: str = sys.executable) -> Path:
     """Freeze the handler from a venv of its pinned requirements; return the unzipped task root."""
     folder = HANDLERS / name
-    python = venvs.venv_python(read_requirements(folder))
+    python = venvs.venv_python(read_requirements(folder), python=target)
     out = tmp_path / "function.zip"
     built = freeze("build", str(folder / "lambda_function.py"), "--lambda", "-o", str(out),
                    "--python", str(python))
@@ -59,3 +60,20 @@ def test_frozen_function_behaves_like_the_plain_zip(name: str, tmp_path: Path, c
     assert frozen.init_error_type == plain.init_error_type
     assert frozen.tmp_files == []  # nothing extracted at run time
     assert frozen.unexpected == []
+
+
+@SLOW
+@pytest.mark.parametrize("python", installed_pythons(), ids=lambda p: p.parent.parent.name)
+@pytest.mark.parametrize("name", ["stdlib", "pydantic"])
+def test_every_managed_runtime_version(name: str, python: Path, tmp_path: Path) -> None:
+    """Built with --python of the runtime's version, run by that version's runtime client
+    (3.12 and later poll for invocations from a thread)."""
+    folder = HANDLERS / name
+    events = load_events(folder)
+    run = run_function(frozen_zip(name, tmp_path, str(python)), HANDLER, events,
+                       client_python=lambda_api.client_python(python))
+    plain = run_function(plain_zip(folder / "lambda_function.py", read_requirements(folder),
+                                   tmp_path / "plain", python=str(python)),
+                         HANDLER, events, client_python=lambda_api.client_python(python))
+    assert outcome(run) == outcome(plain) and len(run.results) == len(events), run.output()
+    assert run.tmp_files == []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support import freeze, run_frozen, run_python, write_tree
+from support import freeze, installed_pythons, run_frozen, run_python, write_tree
 
 SITE = {
     "site/hostpkg/__init__.py": """
@@ -245,15 +245,6 @@ def test_requirements_file_installs_into_a_cached_build_environment(tmp_path: Pa
     again = freeze("build", "-r", "requirements.txt", "-e", "app:main", "-o", tmp_path / "b.pyz",
                    cwd=src, env=env)
     assert again.returncode == 0 and (tmp_path / "b.pyz").read_bytes() == out.read_bytes()
-
-
-def installed_pythons() -> list[Path]:
-    """CPython 3.10-3.13 interpreters from pyenv, one per minor version."""
-    found = {}
-    for home in sorted(Path("/root/.pyenv/versions").glob("3.1[0-3].*")):
-        if (home / "bin" / "python").exists():
-            found[home.name.rsplit(".", 1)[0]] = home / "bin" / "python"
-    return [found[minor] for minor in sorted(found)]
 
 
 @pytest.mark.slow
