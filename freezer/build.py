@@ -86,6 +86,9 @@ def build(options: Options) -> Result:
         hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
         plugins=files.plugins(installed), store=store)
     warnings = _check(modules, options.strict)
+    if options.aws_lambda and modules.modules[entry[1]].reads_own_files:
+        warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
+                        "handler module do not travel; put its data in a package")
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
     blobs = compiler.compile_modules(tgt, [*_jobs(modules.bundled()), *_runtime_jobs()], store)

@@ -153,6 +153,18 @@ def test_bad_handler_is_one_line(tmp_path: Path, script: str | None, message: st
     assert (ran.returncode, ran.stderr) == (2, f"Error: {message}\n")
 
 
+def test_handler_reading_files_beside_itself_is_warned(tmp_path: Path) -> None:
+    src = write_tree(tmp_path, {"lambda_function.py": """
+        import os
+        TEMPLATE = os.path.join(os.path.dirname(__file__), "page.html")
+        """, "page.html": "<p>hi</p>"})
+    ran = freeze("build", "lambda_function.py", "--lambda", cwd=src)
+    assert ran.returncode == 0
+    assert ran.stderr.startswith("warning: lambda_function.py: builds paths from __file__, but "
+                                 "files beside a handler module do not travel; put its data in "
+                                 "a package\n")
+
+
 def test_default_output_is_dist_function_zip(tmp_path: Path) -> None:
     src = write_tree(tmp_path, {"lambda_function.py": "def lambda_handler(e, c):\n    pass\n"})
     ran = freeze("build", "lambda_function.py", "--lambda", cwd=src)
