@@ -3,8 +3,9 @@
 Lambda unzips the package read-only and starts each execution environment with
 an empty /tmp, so nothing may be extracted or compiled on a cold start:
 
-    <module>.py                     the bootstrap (runtime/awslambda.py), named
-                                    like the handler module it stands in for
+    <module>.py                     the bootstrap, named like the handler module it
+                                    stands in for: runtime/boot.py and a call of
+                                    its hand_over()
     __pycache__/<module>.<tag>.pyc  the bootstrap compiled (unchecked hash, so no
                                     source stat decides anything)
     .freeze/<module>.frz            the archive: every module's code, package data
@@ -23,8 +24,9 @@ from pathlib import Path
 
 from . import archive
 from .errors import OutputError
+from .runtime import boot
 
-FOLDER = ".freeze"
+FOLDER = boot.LAMBDA_FOLDER
 MB = 1024 * 1024
 DIRECT_UPLOAD_LIMIT = 50 * MB  # zipped, uploaded with the function
 UNZIPPED_LIMIT = 250 * MB  # unzipped, the function and its layers
@@ -42,6 +44,12 @@ class Package:
             return []
         return [f"{output}: {self.zipped / MB:.1f} MB zipped is over Lambda's {DIRECT_UPLOAD_LIMIT // MB} MB "
                 "limit for direct upload; upload it to S3 and deploy from there"]
+
+
+def bootstrap_source() -> bytes:
+    """The handler module Lambda imports: stage 0 itself, so nothing else is read to start."""
+    return (Path(boot.__file__).read_bytes()
+            + b"\n\nhand_over(__name__, os.path.dirname(os.path.abspath(__file__)))\n")
 
 
 def shipped_folder(module: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -20,9 +21,7 @@ from .runtime import boot
 _RUNTIME_DIR = Path(boot.__file__).parent
 _BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
 _RUNTIME_NAMES = {short: f"{boot.RUNTIME_PACKAGE}.{short}" for short in boot.RUNTIME_MODULES}
-# A Lambda package's handler module: Python fixes its co_filename when it loads.
-_LAMBDA_BOOTSTRAP = _RUNTIME_DIR / "awslambda.py"
-_LAMBDA_BOOTSTRAP_NAME = f"{boot.RUNTIME_PACKAGE}.awslambda"
+_LAMBDA_BOOTSTRAP = "<lambda bootstrap>"  # compiled to the handler module of a Lambda package
 _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 
@@ -91,7 +90,7 @@ def build(options: Options) -> Result:
                         "handler module do not travel; put its data in a package")
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
-    blobs = compiler.compile_modules(tgt, [*_jobs(modules.bundled()), *_runtime_jobs()], store)
+    blobs = _compile(tgt, modules, options.aws_lambda, store)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
@@ -104,10 +103,22 @@ def build(options: Options) -> Result:
         archive.write_atomically(options.output, image)
         return Result(options.output, len(image), modules, tgt, warnings, extracted)
     package = awslambda.write(options.output, awslambda.members(
-        entry[1], f"cpython-{tgt.version[0]}{tgt.version[1]}", _LAMBDA_BOOTSTRAP.read_bytes(),
-        blobs[_LAMBDA_BOOTSTRAP_NAME], image, extract))
+        entry[1], f"cpython-{tgt.version[0]}{tgt.version[1]}", awslambda.bootstrap_source(),
+        blobs[_LAMBDA_BOOTSTRAP], image, extract))
     return Result(options.output, package.zipped, modules, tgt,
                   [*warnings, *package.warnings(options.output)], extracted, package.unzipped)
+
+
+def _compile(tgt: target.Target, modules: graph.Graph, aws_lambda: bool,
+             store: Optional[cache.Cache]) -> dict[str, bytes]:
+    """Blobs of the bundled modules, the runtime and, for Lambda, the handler module."""
+    with tempfile.TemporaryDirectory(prefix="freeze-") as scratch:
+        jobs = [*_jobs(modules.bundled()), *_runtime_jobs()]
+        if aws_lambda:  # Python fixes co_filename when it loads the .pyc
+            bootstrap = Path(scratch, "bootstrap.py")
+            bootstrap.write_bytes(awslambda.bootstrap_source())
+            jobs.append(compiler.Job(_LAMBDA_BOOTSTRAP, str(bootstrap), "bootstrap.py", True))
+        return compiler.compile_modules(tgt, jobs, store)
 
 
 def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
@@ -226,7 +237,7 @@ def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
 
 
 def _runtime_jobs() -> list[compiler.Job]:
-    """The runtime's modules, boot as the zip's __main__.pyc, and the Lambda bootstrap.
+    """The runtime's modules, and boot as the zip's __main__.pyc.
 
     The runtime runs inside the import system: named like importlib's own code,
     its frames are dropped from import tracebacks exactly as importlib's are.
@@ -234,8 +245,7 @@ def _runtime_jobs() -> list[compiler.Job]:
     jobs = [compiler.Job(name, str(_RUNTIME_DIR / f"{short}.py"),
                          "<frozen importlib._bootstrap_external>", True)
             for short, name in _RUNTIME_NAMES.items()]
-    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True),
-            compiler.Job(_LAMBDA_BOOTSTRAP_NAME, str(_LAMBDA_BOOTSTRAP), "bootstrap.py", True)]
+    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True)]
 
 
 def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:

@@ -3,6 +3,8 @@
 Python runs this file as the archive's ``__main__.py``: zipimport reads it and
 nothing else.  It opens the archive once, checks that this interpreter can run
 the bytecode, loads the rest of the runtime from verified blobs and hands over.
+In a Lambda package this file, plus a call of hand_over(), is the handler
+module the runtime imports.
 
 Rule: import only modules that are built in or already loaded when Python runs
 a zip file (runpy has loaded os, importlib.util and friends by then).
@@ -30,6 +32,7 @@ TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 16
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
+LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, in the task root
 # Runtime modules in load order; each may import only the ones before it.
 RUNTIME_MODULES = ("extract", "resources", "children", "importer", "entry")
 
@@ -285,6 +288,15 @@ def start(path, guest=False):
 def main():
     archive, runtime, finder = start(os.path.abspath(__loader__.archive))
     runtime.entry.run(archive, finder)
+
+
+def hand_over(name, task_root):
+    """A Lambda package's handler module `name`: start the archive beside it as a
+    guest (once per execution environment, as a module body runs once), then run
+    the frozen module of the same name in its place."""
+    path = os.path.join(task_root, LAMBDA_FOLDER, name + ".frz")
+    archive, runtime, finder = start(path, guest=True)
+    runtime.entry.run_in_place(finder, name)
 
 
 if __name__ == "__main__":
