@@ -42,8 +42,9 @@ class Package:
     def warnings(self, output: Path) -> list[str]:
         if self.zipped <= DIRECT_UPLOAD_LIMIT:
             return []
-        return [f"{output}: {self.zipped / MB:.1f} MB zipped is over Lambda's {DIRECT_UPLOAD_LIMIT // MB} MB "
-                "limit for direct upload; upload it to S3 and deploy from there"]
+        return [f"{output}: {self.zipped / MB:.1f} MB zipped is over Lambda's "
+                f"{DIRECT_UPLOAD_LIMIT // MB} MB limit for direct upload; upload it to S3 and "
+                "deploy from there"]
 
 
 def bootstrap_source() -> bytes:
@@ -62,7 +63,8 @@ def members(module: str, tag: str, bootstrap: bytes, bootstrap_code: bytes, imag
     """Task-root path -> contents."""
     files = {f"{module}.py": bootstrap, f"__pycache__/{module}.{tag}.pyc": bootstrap_code,
              f"{FOLDER}/{module}.frz": image}
-    files.update((f"{FOLDER}/{shipped_folder(module)}/{path}", data) for path, data in extract.items())
+    shipped = f"{FOLDER}/{shipped_folder(module)}"
+    files.update((f"{shipped}/{path}", data) for path, data in extract.items())
     return files
 
 
