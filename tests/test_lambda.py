@@ -77,3 +77,19 @@ def test_every_managed_runtime_version(name: str, python: Path, tmp_path: Path) 
                          HANDLER, events, client_python=lambda_api.client_python(python))
     assert outcome(run) == outcome(plain) and len(run.results) == len(events), run.output()
     assert run.tmp_files == []
+
+
+@SLOW
+def test_package_on_another_runtime_version_reports_why(tmp_path: Path) -> None:
+    """A package deployed to another runtime version: the init error says what to do."""
+    here = "{}.{}".format(*sys.version_info[:2])
+    other = next((p for p in installed_pythons()
+                  if not p.parent.parent.name.startswith(here + ".")), None)
+    if other is None:
+        pytest.skip(f"needs a CPython other than {here} under pyenv")
+    run = run_function(frozen_zip("stdlib", tmp_path), HANDLER, load_events(HANDLERS / "stdlib"),
+                       client_python=lambda_api.client_python(other))
+    assert run.init_error is not None and run.init_error["errorType"] == "Runtime.ImportModuleError"
+    message = run.init_error["errorMessage"]
+    assert message.startswith("Unable to import module 'lambda_function': freeze: ")
+    assert f"built for CPython {here}." in message and "rebuild it with `freeze build --python python3." in message
