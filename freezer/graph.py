@@ -28,6 +28,8 @@ from .scanner import (
 from .target import Target
 
 MAIN = "__main__"
+# What generated extension modules import from C: every cffi module imports its backend.
+_NATIVE_IMPORTS = (b"_cffi_backend",)
 _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
 
@@ -137,12 +139,22 @@ class _Builder:
         self.graph.modules[name] = module
         if bundled and spec.kind == SOURCE:
             self.queue.append(name)
-        for hook in self.hooks.get(name, ()) if bundled else ():
+        if bundled and spec.kind == EXTENSION:
+            self._add_native_imports(spec.origin)
+        for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             for pattern in hook.include:
                 for found in self.matches(pattern):
                     self.add(found, speculative=True)
         return module
+
+    def _add_native_imports(self, origin: str) -> None:
+        """Modules an extension module imports from C, found by name in its bytes."""
+        with open(origin, "rb") as file:
+            data = file.read()
+        for name in _NATIVE_IMPORTS:
+            if name in data:
+                self.add(name.decode(), speculative=True)
 
     def _provided(self, spec: Spec) -> bool:
         """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""
@@ -188,17 +200,32 @@ class _Builder:
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, speculative=True)
+        for prefix in analysis.module_prefixes:
+            self._add_named_from(prefix, importer.package)
         package = importer.package
         if not package:
             return
         top = package.partition(".")[0]
         for text in analysis.strings:
-            for name in (text, f"{package}.{text}"):
+            for name in _candidates(text, package):
                 if name.partition(".")[0] == top:
                     self._add_longest_module(name)
         if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
             for name in self._descendants(top):
                 self.add(name, speculative=True)
+
+    def _add_named_from(self, prefix: str, package: str) -> None:
+        """Add the submodules whose full names start with `prefix` (import_module(f"pkg._{x}"))."""
+        try:  # resolve_name wants a whole name: give it one more letter, then drop it
+            parent, _, start = resolve_name(prefix + "_", package)[:-1].rpartition(".")
+        except ValueError:
+            return
+        spec = self.resolver.resolve(parent) if parent else None
+        if spec is None or not spec.is_package:
+            return
+        for child in self.resolver.submodules(spec):
+            if child.rpartition(".")[2].startswith(start):
+                self.add(child, speculative=True)
 
     def _add_longest_module(self, dotted: str) -> None:
         """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too)."""
@@ -288,6 +315,16 @@ class _Builder:
         for child in self.resolver.submodules(spec):
             yield child
             yield from self._descendants(child)
+
+
+def _candidates(text: str, package: str) -> list[str]:
+    """Module names a string in `package` may mean: as written, relative to the package."""
+    if text.startswith("."):
+        try:
+            return [resolve_name(text, package)]
+        except ValueError:
+            return []
+    return [text, f"{package}.{text}"]
 
 
 def _analyze(job: tuple[bytes, tuple[int, ...], str, frozenset[str]]) -> Union[Analysis, ScanError]:

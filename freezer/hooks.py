@@ -1,6 +1,7 @@
 """Per-package hooks: what a package needs that its import statements do not say.
 
-A hook fires when its package is bundled.  It can bundle more modules (name
+A hook fires when its package is bundled (or, for a standard-library module,
+reached).  It can bundle more modules (name
 globs, as --include), and mark packages whose files must be real at run time
 (as --extract).  Built-in hooks cover well-known packages; users add their own
 in the ``[tool.freeze]`` table of their pyproject.toml::
@@ -53,6 +54,10 @@ BUILTIN: tuple[Hook, ...] = (
     Hook("rich", include=("rich._unicode_data.*",)),
     # PackageLoader("app", "templates") lists and opens the folder on disk.
     Hook("jinja2", package_calls=("PackageLoader",)),
+    # Zone files are resources of tzdata.zoneinfo.<Area>, opened by computed name;
+    # zoneinfo falls back to tzdata when the system has no time-zone database.
+    Hook("tzdata", include=("tzdata.*",)),
+    Hook("zoneinfo", include=("tzdata", "tzdata.*")),
 )
 
 

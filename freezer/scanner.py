@@ -26,7 +26,11 @@ ANCHOR_NAME = "__name__"
 # Exceptions whose handler makes the imports in a `try` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
-_DOTTED_STRING = re.compile(r"""['"]([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)['"]""")
+# Leading dots: relative names, resolved against the package (pydantic's lazy-import table).
+_DOTTED_STRING = re.compile(r"""['"](\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)['"]""")
+# Calls that hand out a resource as a real file: a module using one wants its files on disk.
+_REAL_FILE_CALLS = frozenset({"as_file", "importlib.resources.path", "resources.path",
+                              "importlib_resources.path"})
 # Calls that build a path from their arguments: __file__ inside one means the
 # module locates files beside itself.
 _PATH_CALLS = frozenset({"dirname", "abspath", "realpath", "join", "split", "normpath",
@@ -81,8 +85,9 @@ class Analysis:
     Attributes:
         imports: its ImportRecords.
         reads_own_files: ``__file__`` flows into a path-building call
-            (``os.path.dirname(__file__)``, ``Path(__file__)``...): the package
-            opens files beside itself and needs them on disk.
+            (``os.path.dirname(__file__)``, ``Path(__file__)``...), or it asks
+            importlib.resources for a real file (``as_file``, ``path``): the
+            package needs its files on disk.
         lists_own_modules: it calls ``pkgutil.iter_modules``/``walk_packages``,
             typically to import its own package's modules by name.
         strings: string constants shaped like dotted names, candidates for
@@ -92,6 +97,9 @@ class Analysis:
         defines_only: its top-level code only defines names (imports, functions,
             classes, constants): running it later, on first use, cannot change
             what anything else sees, so it may load lazily.
+        module_prefixes: literal beginnings of names given to ``import_module``
+            as f-strings or sums (``f"anyio._backends._{name}"``): any module
+            whose name starts so may be imported.
     """
 
     imports: list[ImportRecord]
@@ -100,6 +108,7 @@ class Analysis:
     strings: tuple[str, ...] = ()
     named_packages: tuple[str, ...] = ()
     defines_only: bool = False
+    module_prefixes: tuple[str, ...] = ()
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -107,7 +116,7 @@ def to_data(analysis: Analysis) -> bytes:
     return marshal.dumps((
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
-        analysis.defines_only))
+        analysis.defines_only, analysis.module_prefixes))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -142,11 +151,13 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     walker.walk(module.body)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     usage = _UsageFinder(package_calls)
-    if any(word in text for word in ("__file__", "iter_modules", "walk_packages", *package_calls)):
+    if any(word in text for word in ("__file__", "iter_modules", "walk_packages", "as_file",
+                                     "resources.path", *package_calls)):
         module.visit(usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
-                    tuple(usage.named_packages), _defines_only(module.body))
+                    tuple(usage.named_packages), _defines_only(module.body),
+                    tuple(dict.fromkeys(walker.prefixes)))
 
 
 def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
@@ -262,6 +273,29 @@ def _catches_import_error(handler: cst.ExceptHandler) -> bool:
     return False
 
 
+def _suppresses_import_error(node: cst.BaseExpression) -> bool:
+    """`contextlib.suppress(ImportError)` and the like."""
+    if not isinstance(node, cst.Call) or \
+            (get_full_name_for_node(node.func) or "").rpartition(".")[2] != "suppress":
+        return False
+    return any((get_full_name_for_node(arg.value) or "").rpartition(".")[2] in _IMPORT_ERRORS
+               for arg in node.args)
+
+
+def _literal_prefix(node: cst.BaseExpression) -> Optional[str]:
+    """The literal start of an f-string or a `"literal" + x` sum, if any."""
+    if isinstance(node, cst.FormattedString):
+        prefix = ""
+        for part in node.parts:
+            if not isinstance(part, cst.FormattedStringText):
+                break
+            prefix += part.value
+        return prefix or None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _literal_string(node.left) or _literal_prefix(node.left)
+    return None
+
+
 def _literal_string(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = node.evaluated_value
@@ -275,6 +309,7 @@ class _Walker:
     def __init__(self, conditions: _Conditions, positions: Optional[Mapping[cst.CSTNode, CodeRange]],
                  dynamic: bool) -> None:
         self.records: list[ImportRecord] = []
+        self.prefixes: list[str] = []
         self._conditions = conditions
         self._positions = positions
         self._calls = _CallFinder(self) if dynamic else None
@@ -316,10 +351,17 @@ class _Walker:
             guarded = any(_catches_import_error(handler) for handler in node.handlers)
             self._optional += guarded
             self._block(node.body)
+            for handler in node.handlers:  # fallbacks run only when an import failed
+                self._block(handler.body)
             self._optional -= guarded
-            for part in (*node.handlers, node.orelse, node.finalbody):
+            for part in (node.orelse, node.finalbody):
                 if part is not None:
                     self._block(part.body)
+        elif isinstance(node, cst.With) and any(_suppresses_import_error(item.item)
+                                                for item in node.items):
+            self._optional += 1
+            self._block(node.body)
+            self._optional -= 1
         elif isinstance(node, cst.FunctionDef):
             self._functions += 1
             self._block(node.body)
@@ -364,6 +406,9 @@ class _CallFinder(cst.CSTVisitor):
     def _import_module(self, node: cst.Call) -> None:
         module = _literal_string(node.args[0].value)
         if module is None:
+            prefix = _literal_prefix(node.args[0].value)
+            if prefix:
+                self._walker.prefixes.append(prefix)
             return
         anchor = None
         if len(node.args) > 1:
@@ -474,6 +519,9 @@ class _UsageFinder(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node)
         self._path_calls += callee in _PATH_CALLS
+        full = get_full_name_for_node(node.func) or ""
+        if full in _REAL_FILE_CALLS or callee == "as_file":
+            self.reads_own_files = True
         if callee in ("iter_modules", "walk_packages"):
             self.lists_own_modules = True
         if callee in self._package_calls and node.args:

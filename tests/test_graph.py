@@ -274,3 +274,50 @@ def test_syntax_error_names_file_and_line(target: Target, tmp_path: Path) -> Non
                                  "broken.py": "x = 1\ndef f(:\n    pass\n"})
     with pytest.raises(FreezeError, match=rf"^{tree / 'broken.py'}:2: syntax error: "):
         graph_of(target, tree)
+
+
+def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target,
+                                                                  tmp_path: Path) -> None:
+    """anyio's import_module(f"anyio._backends._{name}") and pydantic's lazy-import table
+    of relative names reach modules no import statement names."""
+    tree = write_tree(tmp_path, {
+        "app.py": "import lib\n",
+        "lib/__init__.py": """
+            import importlib
+            _lazy = {"Config": (__spec__.parent, ".deprecated.config")}
+            def backend(name):
+                return importlib.import_module(f"lib._backends._{name}")
+            """,
+        "lib/deprecated/__init__.py": "",
+        "lib/deprecated/config.py": "import missing_optional_thing\n",
+        "lib/_backends/__init__.py": "",
+        "lib/_backends/_asyncio.py": "",
+        "lib/_backends/_trio.py": "import no_such_event_loop\n",
+        "lib/_backends/helpers.py": "",
+    })
+    graph = graph_of(target, tree)
+    assert bundled_names(graph) == {
+        MAIN, "lib", "lib.deprecated", "lib.deprecated.config", "lib._backends",
+        "lib._backends._asyncio", "lib._backends._trio"}
+    assert all(missing.optional for missing in graph.missing)  # found by hints: speculative
+
+
+def test_extension_importing_cffi_backend_from_c(target: Target, tmp_path: Path) -> None:
+    suffix = target.extension_suffixes[0]
+    tree = write_tree(tmp_path, {"app.py": "import native\n", "_cffi_backend.py": ""})
+    (tree / f"native{suffix}").write_bytes(b"\x7fELF...PyImport_ImportModule\0_cffi_backend\0")
+    assert bundled_names(graph_of(target, tree)) == {MAIN, "native", "_cffi_backend"}
+
+
+def test_stdlib_hook_bundles_tzdata_for_zoneinfo(target: Target, tmp_path: Path) -> None:
+    """zoneinfo falls back to the tzdata package, which no import statement names."""
+    tree = write_tree(tmp_path, {
+        "app.py": "import zoneinfo\n",
+        "tzdata/__init__.py": "",
+        "tzdata/zoneinfo/__init__.py": "",
+        "tzdata/zoneinfo/Europe/__init__.py": "",
+        "tzdata/zoneinfo/Europe/Paris": "TZif",
+    })
+    from freezer.hooks import BUILTIN
+    graph = graph_of(target, tree, hooks=BUILTIN)
+    assert bundled_names(graph) == {MAIN, "tzdata", "tzdata.zoneinfo", "tzdata.zoneinfo.Europe"}

@@ -142,7 +142,9 @@ def test_function_and_method_imports() -> None:
     "except:",
 ])
 def test_try_guarded_imports_are_optional(handler: str) -> None:
-    """The `try` body is optional; the handler's fallback import is not."""
+    """The `try` body is optional, and so is the handler's fallback: it runs only when an
+    import failed (`except ImportError: import importlib_resources` on a Python that has
+    importlib.resources)."""
     code = f"""\
         try:
             import fast
@@ -153,7 +155,7 @@ def test_try_guarded_imports_are_optional(handler: str) -> None:
     assert records(code) == [
         R("fast", line=2, optional=True),
         R("speedups", ("thing",), line=3, optional=True),
-        R("slow", line=5),
+        R("slow", line=5, optional=True),
     ]
 
 
@@ -316,7 +318,7 @@ def test_one_line_suites() -> None:
         R("in_while", line=5),
         R("in_with", line=6),
         R("t", line=7, optional=True),
-        R("u", line=8),
+        R("u", line=8, optional=True),
         R("in_def", line=9, in_function=True),
         R(".", ("sibling",), line=9, in_function=True),
     ]
@@ -360,7 +362,8 @@ def test_try_star() -> None:
         except* ImportError:
             import fallback
         """
-    assert records(code) == [R("grouped", line=2, optional=True), R("fallback", line=4)]
+    assert records(code) == [R("grouped", line=2, optional=True),
+                             R("fallback", line=4, optional=True)]
 
 
 def test_without_lines_only_line_differs() -> None:
@@ -456,3 +459,47 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
 def test_reads_own_files_only_for_paths_built_from_this_modules_file(source: str, expected: bool) -> None:
     from freezer.scanner import analyze
     assert analyze(source, version=(3, 11, 7), platform="linux").reads_own_files is expected
+
+
+def test_imports_under_suppress_import_error_are_optional() -> None:
+    code = """\
+        import contextlib
+        from contextlib import suppress
+        with suppress(ImportError):
+            import fqdn
+        with contextlib.suppress(ValueError, ModuleNotFoundError):
+            import idna
+        with suppress(KeyError):
+            import required
+        """
+    assert records(code) == [R("contextlib", line=1), R("contextlib", ("suppress",), line=2),
+                             R("fqdn", line=4, optional=True), R("idna", line=6, optional=True),
+                             R("required", line=8)]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from importlib.resources import as_file, files\n"
+     "with as_file(files('pkg') / 'ca.pem') as path:\n    pass\n", True),
+    ("import importlib.resources\nCA = importlib.resources.path('pkg', 'ca.pem')\n", True),
+    ("import os\nos.path.join('a', 'b')\n", False),
+])
+def test_asking_importlib_resources_for_real_files_reads_own_files(source: str, expected: bool) -> None:
+    from freezer.scanner import analyze
+    assert analyze(source, version=(3, 11, 7), platform="linux").reads_own_files is expected
+
+
+def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
+    from freezer.scanner import analyze
+    source = textwrap.dedent("""\
+        import importlib
+        _dynamic = {"BaseConfig": (__spec__.parent, ".deprecated.config"), "x": "plain.name"}
+        def backend(name):
+            return importlib.import_module(f"anyio._backends._{name}")
+        def other(name):
+            return importlib.import_module("pkg.drivers." + name)
+        def unknown(name):
+            return importlib.import_module(f"{name}.plugin")
+        """)
+    found = analyze(source, version=(3, 11, 7), platform="linux")
+    assert ".deprecated.config" in found.strings and "plain.name" in found.strings
+    assert found.module_prefixes == ("anyio._backends._", "pkg.drivers.")
