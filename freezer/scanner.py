@@ -213,8 +213,17 @@ class _Conditions:
     def __init__(self, version: tuple[int, ...], platform: str) -> None:
         self._version = version
         self._platform = platform
+        # Module-level flags (PY2 = sys.version_info[0] == 2); None: not known.
+        self._names: dict[str, Optional[bool]] = {}
+
+    def bind(self, name: str, value: cst.BaseExpression) -> None:
+        """Remember `name = value` when the value is known; forget names bound twice."""
+        truth = self.truth(value)
+        self._names[name] = truth if self._names.get(name, truth) == truth else None
 
     def truth(self, test: cst.BaseExpression) -> Optional[bool]:
+        if isinstance(test, cst.Name) and self._names.get(test.value) is not None:
+            return self._names[test.value]
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             inner = self.truth(test.expression)
             return None if inner is None else not inner
@@ -339,8 +348,11 @@ class _Walker:
                     self._import(small)
                 elif isinstance(small, cst.ImportFrom):
                     self._import_from(small)
-                elif self._calls is not None:
-                    small.visit(self._calls)
+                else:
+                    if isinstance(small, cst.Assign) and not self._functions:
+                        self._bind(small)
+                    if self._calls is not None:
+                        small.visit(self._calls)
         elif isinstance(node, cst.If):
             truth = self._conditions.truth(node.test)
             if truth is not False:
@@ -374,6 +386,11 @@ class _Walker:
             orelse = getattr(node, "orelse", None)
             if orelse is not None:
                 self._block(orelse.body)
+
+    def _bind(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._conditions.bind(target.target.value, node.value)
 
     def _import(self, node: cst.Import) -> None:
         for alias in node.names:

@@ -503,3 +503,47 @@ def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
     found = analyze(source, version=(3, 11, 7), platform="linux")
     assert ".deprecated.config" in found.strings and "plain.name" in found.strings
     assert found.module_prefixes == ("anyio._backends._", "pkg.drivers.")
+
+
+def test_flags_bound_to_target_conditions() -> None:
+    """six's `PY2 = sys.version_info[0] == 2` and attrs' `PY_3_14_PLUS = ...` are known."""
+    code = """\
+        import sys
+        PY2 = sys.version_info[0] == 2
+        PY_3_14_PLUS = sys.version_info[:2] >= (3, 14)
+        WINDOWS = sys.platform == "win32"
+        UNKNOWN = some_call()
+        if PY2:
+            import StringIO
+        else:
+            import io
+        if PY_3_14_PLUS:
+            import annotationlib
+        if not WINDOWS:
+            import posix_only
+        if UNKNOWN:
+            import maybe
+        """
+    assert modules(code, version=(3, 11, 7), platform="linux") == [
+        "sys", "io", "posix_only", "maybe"]
+
+
+def test_flag_bound_twice_is_unknown() -> None:
+    code = """\
+        import sys
+        FAST = sys.version_info >= (3, 12)
+        if something:
+            FAST = True
+        if FAST:
+            import fast_path
+        """
+    assert modules(code, version=(3, 11, 7), platform="linux") == ["sys", "fast_path"]
+
+
+def test_type_checking_defined_locally_still_skips() -> None:
+    code = """\
+        TYPE_CHECKING = False
+        if TYPE_CHECKING:
+            import only_for_types
+        """
+    assert modules(code) == []
