@@ -216,7 +216,8 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
 
 def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:
     """Archive folders whose files must be real: --extract packages, and packages
-    with a module that builds paths from its ``__file__``."""
+    with a module that builds paths from its ``__file__`` (unless a hook says the
+    runtime serves that package its files)."""
     folders = {files.package_folder(modules.modules[name]) for name in modules.extract
                if name in modules.modules and modules.modules[name].bundled}
     for name in packages:
@@ -225,7 +226,8 @@ def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[st
             raise EntryError(f"--extract {name}: not a package bundled in this app")
         folders.add(files.package_folder(module))
     for module in modules.bundled():
-        if module.reads_own_files and module.name != graph.MAIN:
+        if (module.reads_own_files and module.name != graph.MAIN
+                and module.name.partition(".")[0] not in modules.served):
             folders.add(files.package_folder(module))
     return sorted(folder for folder in folders if folder)
 

@@ -105,6 +105,7 @@ def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
     prefixes = tuple(f"{folder}/" for folder in extract_packages)
     sources = [module_path(m) for m in bundled if m.spec.kind == SOURCE and m.name != MAIN]
     files.extract.update(p for p in (*files.data, *sources) if p.startswith(prefixes))
+    files.extract.update(path for path in graph.real if path in files.data)
     return files
 
 

@@ -80,12 +80,15 @@ class Missing:
 
 @dataclass
 class Graph:
-    """Modules found, imports missing, modules excluded, and packages hooks want extracted."""
+    """Modules found, imports missing, modules excluded, and what hooks ask for:
+    packages to extract, packages whose files the runtime serves, single real files."""
 
     modules: dict[str, Module] = field(default_factory=dict)
     missing: list[Missing] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
     extract: set[str] = field(default_factory=set)
+    served: set[str] = field(default_factory=set)
+    real: set[str] = field(default_factory=set)
 
     def bundled(self) -> list[Module]:
         return [self.modules[name] for name in sorted(self.modules)
@@ -143,6 +146,9 @@ class _Builder:
             self._add_native_imports(spec.origin)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
+            self.graph.real.update(hook.real)
+            if hook.served:
+                self.graph.served.add(hook.package)
             for pattern in hook.include:
                 for found in self.matches(pattern):
                     self.add(found, speculative=True)

@@ -37,13 +37,18 @@ class Hook:
 
     `package_calls` names functions of the package whose first string argument
     is a package that must be on disk (jinja2's ``PackageLoader("app")``): any
-    bundled module calling one gets that package extracted.
+    bundled module calling one gets that package extracted.  `served` says a
+    runtime patch (runtime/importer.py PATCHES) lets the package read its data
+    files inside the archive, so its use of ``__file__`` extracts nothing;
+    `real` lists single files (archive paths) that must be real all the same.
     """
 
     package: str
     include: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
     package_calls: tuple[str, ...] = ()
+    served: bool = False
+    real: tuple[str, ...] = ()
 
 
 # Each entry names why the package needs it.
@@ -54,6 +59,10 @@ BUILTIN: tuple[Hook, ...] = (
     Hook("rich", include=("rich._unicode_data.*",)),
     # PackageLoader("app", "templates") lists and opens the folder on disk.
     Hook("jinja2", package_calls=("PackageLoader",)),
+    # botocore.loaders walks its model files (and boto3's) by path: the runtime
+    # serves them from the archive; OpenSSL needs the CA bundle as a real file.
+    Hook("botocore", served=True, real=("botocore/cacert.pem",)),
+    Hook("boto3", served=True),
     # Zone files are resources of tzdata.zoneinfo.<Area>, opened by computed name;
     # zoneinfo falls back to tzdata when the system has no time-zone database.
     Hook("tzdata", include=("tzdata.*",)),

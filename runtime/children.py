@@ -25,8 +25,9 @@ class _InstallInChild:
         return exec, (_CHILD_BOOT, {"path": self.archive_path})
 
 
-def patch_spawn(spawn, archive):
+def patch_spawn(spawn, loader):
     """After multiprocessing.spawn loads: children start by installing the runtime."""
+    archive = loader.archive
     original = spawn.get_preparation_data
 
     def get_preparation_data(name):
@@ -37,6 +38,3 @@ def patch_spawn(spawn, archive):
 
     spawn.get_preparation_data = get_preparation_data
 
-
-# Standard-library modules to adapt once they are loaded: name -> patch(module, archive).
-PATCHES = {"multiprocessing.spawn": patch_spawn}

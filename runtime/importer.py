@@ -17,9 +17,18 @@ from .boot import (
     KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_LAZY, PATH,
     ArchiveError,
 )
-from .children import PATCHES
+from .children import patch_spawn
 from .extract import Extractor
-from .resources import ArchivePath, ResourceReader, Tree, distributions
+from .resources import (
+    ArchivePath, ResourceReader, Tree, distributions, real_ca_bundle, serve_botocore_data,
+)
+
+# Modules to adapt right after they run, bundled or not: name -> patch(module, ArchiveLoader).
+PATCHES = {
+    "multiprocessing.spawn": patch_spawn,
+    "botocore.loaders": serve_botocore_data,
+    "botocore.httpsession": real_ca_bundle,
+}
 
 
 def _fatal(exc):
@@ -60,9 +69,12 @@ class ArchiveLoader:
         return None
 
     def exec_module(self, module):
-        code = self.get_code(module.__spec__.name)
+        name = module.__spec__.name
+        code = self.get_code(name)
         if code is not None:
             _call_with_frames_removed(exec, code, module.__dict__)
+        if name in PATCHES:
+            PATCHES[name](module, self)
 
     def get_code(self, fullname):
         record = self._record(fullname)
@@ -144,7 +156,7 @@ class ArchiveFinder:
         """The standard spec of a module the runtime adapts, with a patching loader."""
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:
-            spec.loader = _PatchingLoader(spec.loader, PATCHES[fullname], self.loader.archive)
+            spec.loader = _PatchingLoader(spec.loader, PATCHES[fullname], self.loader)
         return spec
 
     def find_distributions(self, context=None):
@@ -158,10 +170,10 @@ class ArchiveFinder:
 class _PatchingLoader:
     """Wraps a stdlib module's loader to adapt the module right after it runs."""
 
-    def __init__(self, loader, patch, archive):
+    def __init__(self, loader, patch, archive_loader):
         self._loader = loader
         self._patch = patch
-        self._archive = archive
+        self._archive_loader = archive_loader
 
     def __getattr__(self, name):
         return getattr(self._loader, name)
@@ -171,7 +183,7 @@ class _PatchingLoader:
 
     def exec_module(self, module):
         self._loader.exec_module(module)
-        self._patch(module, self._archive)
+        self._patch(module, self._archive_loader)
 
 
 class ArchivePathEntryFinder:

@@ -11,6 +11,7 @@ import io
 import os
 import posixpath
 import sys
+from builtins import open as _open
 
 from .boot import KIND, KIND_NAMESPACE, MANIFEST_EXTRACT, MANIFEST_FILES, PATH, SOURCE_SIZE
 
@@ -200,3 +201,86 @@ def _distribution():
 
         _distribution_class = ArchiveDistribution
     return _distribution_class
+
+
+class ArchiveFiles:
+    """os.listdir, os.path.isdir/isfile/exists and open for code that walks its
+    package's data folders by path: folders inside the archive look real."""
+
+    def __init__(self, tree, prefix):
+        self._tree = tree
+        self._prefix = prefix
+
+    def _inside(self, path):
+        path = os.fspath(path)
+        if not path.startswith(self._prefix):
+            return None
+        inner = posixpath.normpath(path[len(self._prefix):])
+        return "" if inner == "." else inner
+
+    def listdir(self, path="."):
+        inner = self._inside(path)
+        if inner is None:
+            return os.listdir(path)
+        if not self._tree.is_dir(inner):
+            raise FileNotFoundError(2, "No such folder in archive", os.fspath(path))
+        return sorted(self._tree.children[inner])
+
+    def isdir(self, path):
+        inner = self._inside(path)
+        return os.path.isdir(path) if inner is None else self._tree.is_dir(inner)
+
+    def isfile(self, path):
+        inner = self._inside(path)
+        return os.path.isfile(path) if inner is None else self._tree.is_file(inner)
+
+    def exists(self, path):
+        inner = self._inside(path)
+        return os.path.exists(path) if inner is None else (
+            self._tree.is_dir(inner) or self._tree.is_file(inner))
+
+    def open(self, path, mode="r", *args, **kwargs):
+        inner = self._inside(path)
+        if inner is None:
+            return _open(path, mode, *args, **kwargs)
+        return ArchivePath(self._tree, inner).open(mode, *args, **kwargs)
+
+    def gzip_open(self, path, mode="rb", *args, **kwargs):
+        import gzip  # the patched module has imported it
+        inner = self._inside(path)
+        if inner is None:
+            return gzip.open(path, mode, *args, **kwargs)
+        return gzip.open(io.BytesIO(self._tree.read(inner)), mode, *args, **kwargs)
+
+
+class _View:
+    """A module seen through ArchiveFiles: its names, with the file functions replaced."""
+
+    def __init__(self, module, replaced):
+        self._module = module
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def serve_botocore_data(loaders, loader):
+    """botocore.loaders walks botocore/data (and boto3/data) with os.listdir,
+    os.path.isdir/isfile and open/gzip.open: let it walk them inside the archive,
+    so thousands of model files need not be extracted."""
+    import gzip
+    files = ArchiveFiles(loader.tree, loader.prefix)
+    path = _View(os.path, {"isdir": files.isdir, "isfile": files.isfile, "exists": files.exists})
+    loaders.os = _View(os, {"path": path, "listdir": files.listdir})
+    methods = loaders._JSON_OPEN_METHODS
+    for extension, method in methods.items():
+        methods[extension] = {_open: files.open, gzip.open: files.gzip_open}.get(method, method)
+
+
+def real_ca_bundle(httpsession, loader):
+    """Without certifi, botocore hands OpenSSL its own cacert.pem: a real file,
+    extracted on first use rather than on import."""
+    bundle = getattr(httpsession, "DEFAULT_CA_BUNDLE", "")
+    if bundle.startswith(loader.prefix) and httpsession.where() == bundle:
+        inside = bundle[len(loader.prefix):]
+        httpsession.where = lambda: loader.location(inside)

@@ -327,3 +327,37 @@ def test_no_source_drops_sources_but_keeps_tracebacks_and_filenames(tmp_path: Pa
         f'  File "{out}/app.py", line 6, in <module>\n'
         f'  File "{out}/pkg/__init__.py", line 2, in fail\n'
         "RuntimeError: boom\n")
+
+
+def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None:
+    """What a patched module (botocore.loaders) sees through ArchiveFiles: the archive's
+    folders walk like real ones, and every other path goes to the file system."""
+    import gzip
+    from freezer.runtime import boot, resources
+    src = write_tree(tmp_path / "src", {"app.py": "import models\n", "models/__init__.py": "",
+                                        "models/s3/2006-03-01/service-2.json": '{"a": 1}'})
+    (src / "models" / "s3" / "2006-03-01" / "paginators-1.json.gz").write_bytes(
+        gzip.compress(b'{"b": 2}'))
+    out = tmp_path / "app.pyz"
+    assert freeze("build", src / "app.py", "-o", out).returncode == 0
+    archive = boot.Archive(str(out))
+    files = resources.ArchiveFiles(resources.Tree(archive), f"{out}/")
+    data = f"{out}/models"
+    assert files.listdir(data) == ["__init__.py", "s3"]
+    assert files.listdir(f"{data}/s3/") == ["2006-03-01"]
+    assert files.isdir(f"{data}/s3") and not files.isfile(f"{data}/s3")
+    assert files.isfile(f"{data}/s3/2006-03-01/service-2.json")
+    assert files.exists(f"{data}/s3/./2006-03-01") and not files.exists(f"{data}/nope")
+    with files.open(f"{data}/s3/2006-03-01/service-2.json", "rb") as file:
+        assert file.read() == b'{"a": 1}'
+    with files.gzip_open(f"{data}/s3/2006-03-01/paginators-1.json.gz", "rb") as file:
+        assert file.read() == b'{"b": 2}'
+    with pytest.raises(FileNotFoundError):
+        files.listdir(f"{data}/nope")
+    outside = tmp_path / "real"
+    outside.mkdir()
+    (outside / "x.json").write_text("{}")
+    assert files.listdir(outside) == ["x.json"] and files.isfile(outside / "x.json")
+    with files.open(outside / "x.json") as file:
+        assert file.read() == "{}"
+    archive.close()

@@ -87,5 +87,7 @@ if __name__ == "__main__":
     services = session.get_available_services()
     print("services:", len(services), "s3" in services, "dynamodb" in services)
     print("resources:", session.get_available_resources())
+    import botocore.httpsession  # without certifi, OpenSSL gets botocore's own CA bundle
+    print("CA bundle is a real file:", os.path.isfile(botocore.httpsession.get_cert_path(True)))
     result = handler({"bucket": "example-bucket", "prefix": "logs/", "region": "us-east-1"}, None)
     print(json.dumps(result, indent=2, sort_keys=True))
