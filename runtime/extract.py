@@ -16,6 +16,8 @@ import sys
 from .boot import MANIFEST_EXTRACT
 
 _MARKER = ".freeze-complete"
+_THREADED = 200  # files: below this, threads cost more than they save
+_THREADS = 4
 
 
 def cache_home():
@@ -43,7 +45,7 @@ class Extractor:
         return self._root
 
     def _find_or_extract(self):
-        for parent in (os.path.join(cache_home(), "freeze"), _temp_parent()):
+        for parent in _parents():
             root = os.path.join(parent, self.key)
             try:
                 if not _trusted(root):
@@ -62,38 +64,72 @@ class Extractor:
         return root
 
     def _extract(self, parent, root):
-        import shutil
-        import tempfile
+        # Only os on the common path: tempfile and shutil cost more to import
+        # than writing a small package does.
         if os.path.lexists(root):  # planted or damaged: replace it
+            import shutil
             shutil.rmtree(root)
-        staging = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
+        staging = os.path.join(parent, ".tmp-{}-{}".format(os.getpid(), os.urandom(6).hex()))
+        os.mkdir(staging, 0o700)
         try:
             self._write_all(staging)
             os.rename(staging, root)
         except OSError:
+            import shutil
             shutil.rmtree(staging, True)
             if not _trusted(root):  # another process winning the race is fine
                 raise
 
     def _write_all(self, root):
-        """Each folder once, then the files from a few threads: creating files is
-        system-call bound (about 0.1 ms each), and the calls release the GIL."""
-        targets = {path: os.path.join(root, *path.split("/")) for path in self.paths}
-        for folder in sorted({os.path.dirname(target) for target in targets.values()}):
+        """Each folder once, then the files; many files from a few threads: creating
+        files is system-call bound (about 0.1 ms each), and the calls release the GIL.
+
+        Everything is read first, here: extraction runs inside find_spec, under
+        the import lock, so a thread that imported anything would deadlock.
+        """
+        items = [(os.path.join(root, *path.split("/")), self.read(path))
+                 for path in sorted(self.paths)]
+        for folder in sorted({os.path.dirname(target) for target, _ in items}):
             os.makedirs(folder, exist_ok=True)
 
-        def write(path):
-            data = self.read(path)
-            fd = os.open(targets[path], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
-            with open(fd, "wb") as file:
-                file.write(data)
+        def write(share):
+            for target, data in share:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
+                with open(fd, "wb") as file:
+                    file.write(data)
 
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(4) as pool:
-            for _ in pool.map(write, sorted(self.paths)):
-                pass  # re-raises the first failure
+        if len(items) < _THREADED:
+            write(items)
+        else:
+            _in_threads(write, [items[i::_THREADS] for i in range(_THREADS)])
         with open(os.path.join(root, _MARKER), "w") as file:
             file.write(self.key)
+
+
+def _in_threads(work, shares):
+    """Run work(share) for each share in its own thread; re-raise the first failure."""
+    import threading
+    failures = []
+
+    def run(share):
+        try:
+            work(share)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+def _parents():
+    """Where extraction folders may live: the user cache, else the temp directory."""
+    yield os.path.join(cache_home(), "freeze")
+    yield _temp_parent()
 
 
 def _temp_parent():
