@@ -7,7 +7,7 @@ traceback reads exactly as it would without freezing.
 """
 
 import sys
-from importlib.util import module_from_spec
+from _frozen_importlib import module_from_spec
 
 from .boot import ENTRY_FUNCTION, ENTRY_SCRIPT, MANIFEST_ENTRY
 

@@ -8,10 +8,11 @@ beside their ``__file__``) point into the extraction folder instead.
 
 import os
 import sys
-from _frozen_importlib import _call_with_frames_removed
+# importlib's own frozen modules: importlib.machinery and importlib.util re-export
+# them, but a guest in someone else's process (Lambda) may not have loaded those.
+from _frozen_importlib import ModuleSpec, _call_with_frames_removed
+from _frozen_importlib_external import ExtensionFileLoader, PathFinder, decode_source
 from _imp import _fix_co_filename
-from importlib.machinery import ExtensionFileLoader, ModuleSpec, PathFinder
-from importlib.util import LazyLoader, decode_source
 
 from .boot import (
     KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_LAZY, PATH,
@@ -129,7 +130,9 @@ class ArchiveFinder:
         self.loader = loader
         self._records = loader.archive.modules
         self._lazy_names = lazy
-        self._lazy = LazyLoader(loader)
+        if lazy:
+            from importlib.util import LazyLoader
+            self._lazy = LazyLoader(loader)
 
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
@@ -168,7 +171,8 @@ class ArchiveFinder:
 
 
 class _PatchingLoader:
-    """Wraps a stdlib module's loader to adapt the module right after it runs."""
+    """Wraps the loader of a module the archive does not hold, to adapt the module
+    right after it runs."""
 
     def __init__(self, loader, patch, archive_loader):
         self._loader = loader

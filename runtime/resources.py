@@ -268,6 +268,8 @@ def serve_botocore_data(loaders, loader):
     """botocore.loaders walks botocore/data (and boto3/data) with os.listdir,
     os.path.isdir/isfile and open/gzip.open: let it walk them inside the archive,
     so thousands of model files need not be extracted."""
+    if not loaders.__file__.startswith(loader.prefix):
+        return  # not bundled, or extracted: its files are real
     import gzip
     files = ArchiveFiles(loader.tree, loader.prefix)
     path = _View(os.path, {"isdir": files.isdir, "isfile": files.isfile, "exists": files.exists})
