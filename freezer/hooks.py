@@ -1,9 +1,8 @@
 """Per-package hooks: what a package needs that its import statements do not say.
 
 A hook fires when its package is bundled (or, for a standard-library module,
-reached).  It can bundle more modules (name
-globs, as --include), and mark packages whose files must be real at run time
-(as --extract).  Built-in hooks cover well-known packages; users add their own
+reached).  It can bundle more modules (name globs, as --include), and mark
+packages whose files must be real at run time (as --extract).  Built-in hooks cover well-known packages; users add their own
 in the ``[tool.freeze]`` table of their pyproject.toml::
 
     [tool.freeze]

@@ -28,8 +28,9 @@ _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "
 _DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
 # Leading dots: relative names, resolved against the package (pydantic's lazy-import table).
 _DOTTED_STRING = re.compile(r"""['"](\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)['"]""")
-# Calls that hand out a resource as a real file: a module using one wants its files on disk.
-_REAL_FILE_CALLS = frozenset({"as_file", "importlib.resources.path", "resources.path",
+# Calls that hand out a resource as a real file (with as_file, however imported): a
+# module using one wants its files on disk.
+_REAL_FILE_CALLS = frozenset({"importlib.resources.path", "resources.path",
                               "importlib_resources.path"})
 # Calls that build a path from their arguments: __file__ inside one means the
 # module locates files beside itself.
@@ -536,8 +537,7 @@ class _UsageFinder(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node)
         self._path_calls += callee in _PATH_CALLS
-        full = get_full_name_for_node(node.func) or ""
-        if full in _REAL_FILE_CALLS or callee == "as_file":
+        if callee == "as_file" or get_full_name_for_node(node.func) in _REAL_FILE_CALLS:
             self.reads_own_files = True
         if callee in ("iter_modules", "walk_packages"):
             self.lists_own_modules = True

@@ -24,8 +24,23 @@ from .resources import (
     ArchivePath, ResourceReader, Tree, distributions, real_ca_bundle, serve_botocore_data,
 )
 
+def _lazycache(linecache, module):
+    """Let linecache find a bundled module's source by its file name alone, as the
+    warnings module asks for it (tracebacks pass the module's globals anyway)."""
+    if linecache is not None and getattr(module, "__file__", None):
+        linecache.lazycache(module.__file__, module.__dict__)
+
+
+def register_sources(linecache, loader):
+    """Once linecache loads, the bundled modules that ran before it."""
+    for module in list(sys.modules.values()):
+        if getattr(module, "__loader__", None) is loader:
+            _lazycache(linecache, module)
+
+
 # Modules to adapt right after they run, bundled or not: name -> patch(module, ArchiveLoader).
 PATCHES = {
+    "linecache": register_sources,
     "multiprocessing.spawn": patch_spawn,
     "botocore.loaders": serve_botocore_data,
     "botocore.httpsession": real_ca_bundle,
@@ -73,6 +88,7 @@ class ArchiveLoader:
         name = module.__spec__.name
         code = self.get_code(name)
         if code is not None:
+            _lazycache(sys.modules.get("linecache"), module)
             _call_with_frames_removed(exec, code, module.__dict__)
         if name in PATCHES:
             PATCHES[name](module, self)
@@ -198,7 +214,9 @@ class ArchivePathEntryFinder:
         self._folder = folder
 
     def find_spec(self, fullname, target=None):
-        if _folder_of(fullname) != self._folder:
+        # Bundled modules only: the finder also answers for modules it patches,
+        # by asking PathFinder, which would come back here.
+        if _folder_of(fullname) != self._folder or fullname not in self._finder.loader.archive.modules:
             return None
         return self._finder.find_spec(fullname)
 

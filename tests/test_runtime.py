@@ -361,3 +361,27 @@ def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None
     with files.open(outside / "x.json") as file:
         assert file.read() == "{}"
     archive.close()
+
+
+def test_warnings_show_source_lines_like_the_unfrozen_run(tmp_path: Path) -> None:
+    """warnings ask linecache by file name only; bundled modules register their sources."""
+    files = {
+        "app.py": """
+            import warnings
+            warnings.simplefilter("always")
+            import early
+            early.old()
+            import linecache  # loaded after `early` ran: it still finds early's source
+            import late
+            late.old()
+            """,
+        "early.py": "import warnings\ndef old():\n    warnings.warn('early api', DeprecationWarning)\n",
+        "late.py": "import warnings\ndef old():\n    warnings.warn('late api', FutureWarning)\n",
+    }
+    out = build_app(tmp_path, files)
+    frozen = run_frozen(out, tmp_path=tmp_path)
+    unfrozen = run_python(tmp_path / "src" / "app.py", tmp_path=tmp_path, flags=("-S",))
+    assert frozen.returncode == unfrozen.returncode == 0, frozen.stderr
+    assert "\n  warnings.warn('early api', DeprecationWarning)\n" in frozen.stderr
+    assert frozen.stderr.replace(str(out), "SRC") == unfrozen.stderr.replace(
+        str(tmp_path / "src"), "SRC")
