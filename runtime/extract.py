@@ -66,7 +66,9 @@ class Extractor:
     def _extract(self, parent, root):
         # Only os on the common path: tempfile and shutil cost more to import
         # than writing a small package does.
-        if os.path.lexists(root):  # planted or damaged: replace it
+        # Planted or damaged: replace it.  Checked again here, as a concurrent
+        # first run may have completed it since our caller looked.
+        if os.path.lexists(root) and not _trusted(root):
             import shutil
             shutil.rmtree(root)
         staging = os.path.join(parent, ".tmp-{}-{}".format(os.getpid(), os.urandom(6).hex()))
