@@ -64,8 +64,8 @@ class Extractor:
         return root
 
     def _extract(self, parent, root):
-        # Only os on the common path: tempfile and shutil cost more to import
-        # than writing a small package does.
+        """Fill `root` through a staging folder.  Only os on the common path:
+        tempfile and shutil cost more to import than a small package takes to write."""
         # Planted or damaged: replace it.  Checked again here, as a concurrent
         # first run may have completed it since our caller looked.
         if os.path.lexists(root) and not _trusted(root):
