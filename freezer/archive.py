@@ -49,6 +49,8 @@ class Layout:
     # Folder, relative to the archive's, where the extraction set is shipped as
     # real files (a Lambda package); "" extracts it to the user cache at run time.
     shipped: str = ""
+    # Prebuilt regular expressions: (engine key, marshal'd table), see freezer/regexes.py.
+    regexes: Optional[tuple[tuple, bytes]] = None
 
 
 def launcher(python: str, shebang: Optional[str]) -> bytes:
@@ -103,6 +105,10 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         file_records[path] = (offset, size, boot.digest(files[path]))
     key = boot.digest(b"".join(path.encode() + b"\0" + boot.digest(extract[path])
                                for path in sorted(extract)))
+    regexes = None
+    if layout.regexes is not None:
+        engine, table = layout.regexes
+        regexes = (*payload.put(table), boot.digest(table), engine)
     manifest = marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
@@ -113,6 +119,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
         boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
+        boot.MANIFEST_REGEXES: regexes,
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import archive, awslambda, cache, compiler, files, graph, hooks, requirements, target
+from . import (
+    archive, awslambda, cache, compiler, files, graph, hooks, regexes, requirements, target,
+)
 from .errors import EntryError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
@@ -96,8 +98,9 @@ def build(options: Options) -> Result:
         lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
-        external={m.name: _external_kind(m) for m in modules.modules.values() if not m.bundled},
-        shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "")
+        external={m.name: _external_kind(m) for m in modules.external()},
+        shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
+        regexes=regexes.compile_patterns(tgt, modules.patterns(), store))
     image, extract = _image(layout, modules, extras, blobs, options.source)
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)

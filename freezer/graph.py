@@ -47,6 +47,8 @@ class Module:
             listing its submodules) or an optional import (inside ``try/except
             ImportError``, which also catches its own failing imports), so its
             own missing imports are not reported.
+        defines_only: its body only defines names (see scanner.Analysis).
+        patterns: literal regular expressions it compiles (see scanner.Analysis).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Module:
     reads_own_files: bool = False
     speculative: bool = False
     defines_only: bool = False
+    patterns: tuple[tuple[Union[str, bytes], int], ...] = ()
 
     @property
     def package(self) -> Optional[str]:
@@ -93,6 +96,23 @@ class Graph:
     def bundled(self) -> list[Module]:
         return [self.modules[name] for name in sorted(self.modules)
                 if self.modules[name].bundled]
+
+    def external(self) -> list[Module]:
+        """Modules the bundled ones import that the interpreter provides (and their
+        parents): the standard library's own imports are not listed."""
+        names = {name for module in self.bundled() for name in module.imports
+                 if not self.modules[name].bundled}
+        for name in list(names):
+            while "." in name:
+                name = name.rpartition(".")[0]
+                names.add(name)
+        return [self.modules[name] for name in sorted(names)
+                if name in self.modules and not self.modules[name].bundled]
+
+    def patterns(self) -> list[tuple[Union[str, bytes], int]]:
+        """Every literal regular expression of the modules reached, in a stable order."""
+        found = {pattern for module in self.modules.values() for pattern in module.patterns}
+        return sorted(found, key=lambda item: (isinstance(item[0], bytes), item))
 
 
 class _Builder:
@@ -140,7 +160,7 @@ class _Builder:
         bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE, EXTENSION)
         module = Module(name, spec, bundled, stdlib, speculative=speculative)
         self.graph.modules[name] = module
-        if bundled and spec.kind == SOURCE:
+        if spec.kind == SOURCE and (bundled or stdlib):
             self.queue.append(name)
         if bundled and spec.kind == EXTENSION:
             self._add_native_imports(spec.origin)
@@ -171,12 +191,13 @@ class _Builder:
 
     def follow(self, importer: Module, source: bytes, analysis: Analysis) -> None:
         """Add what one scanned module imports."""
+        if importer.stdlib:
+            self._follow_stdlib(importer, analysis)
+            return
         imports = []
         for index, record in enumerate(analysis.imports):
-            anchor = importer.package if record.anchor is None else (
-                importer.name if record.anchor == ANCHOR_NAME else record.anchor)
             try:
-                name = resolve_name(record.module, anchor)
+                name = resolve_name(record.module, _anchor(importer, record))
             except ValueError as exc:
                 self.miss(record.module, importer, source, analysis.imports, index, str(exc))
                 continue
@@ -195,9 +216,35 @@ class _Builder:
                             imports.append(f"{name}.{attribute}")
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)),
-            reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only)
+            reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
+            patterns=analysis.patterns)
         self.graph.extract.update(analysis.named_packages)
         self.hints(importer, analysis)
+
+    def _follow_stdlib(self, importer: Module, analysis: Analysis) -> None:
+        """A standard-library module is scanned for what it does at import (its
+        regular expressions, its imports for import cycles) and followed into the
+        standard library only, and only as far as module bodies import: what it
+        cannot find is the interpreter's business."""
+        imports = []
+        for record in analysis.imports:
+            if record.in_function:
+                continue
+            try:
+                name = resolve_name(record.module, _anchor(importer, record))
+            except ValueError:
+                continue
+            for candidate in (name, *(f"{name}.{a}" for a in record.names if a != "*")):
+                module = self.graph.modules.get(candidate)
+                if module is None:
+                    spec = self.resolver.resolve(candidate)
+                    if spec is not None and self._provided(spec):
+                        module = self.add(candidate, spec)
+                if module is not None:
+                    imports.append(candidate)
+        self.graph.modules[importer.name] = replace(
+            importer, imports=tuple(dict.fromkeys(imports)), defines_only=analysis.defines_only,
+            patterns=analysis.patterns)
 
     def hints(self, importer: Module, analysis: Analysis) -> None:
         """Modules a package may import by name: plugins of entry-point groups it
@@ -321,6 +368,13 @@ class _Builder:
         for child in self.resolver.submodules(spec):
             yield child
             yield from self._descendants(child)
+
+
+def _anchor(importer: Module, record: ImportRecord) -> Optional[str]:
+    """The package a relative import record is resolved against."""
+    if record.anchor is None:
+        return importer.package
+    return importer.name if record.anchor == ANCHOR_NAME else record.anchor
 
 
 def _candidates(text: str, package: str) -> list[str]:

@@ -36,6 +36,14 @@ _REAL_FILE_CALLS = frozenset({"importlib.resources.path", "resources.path",
 # module locates files beside itself.
 _PATH_CALLS = frozenset({"dirname", "abspath", "realpath", "join", "split", "normpath",
                          "Path", "PurePath", "PosixPath"})
+# re's functions that compile their first argument, and where each takes `flags`.
+_REGEX_CALLS = {"compile": 1, "match": 2, "fullmatch": 2, "search": 2, "findall": 2,
+                "finditer": 2, "split": 3, "sub": 4, "subn": 4}
+# re's flags by name (values fixed since Python 3.6). DEBUG prints and TEMPLATE is
+# deprecated: patterns using them are left to run-time compilation.
+_REGEX_FLAGS = {"I": 2, "IGNORECASE": 2, "L": 4, "LOCALE": 4, "M": 8, "MULTILINE": 8,
+                "S": 16, "DOTALL": 16, "U": 32, "UNICODE": 32, "X": 64, "VERBOSE": 64,
+                "A": 256, "ASCII": 256, "NOFLAG": 0}
 _COMPARISONS = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
@@ -101,6 +109,8 @@ class Analysis:
         module_prefixes: literal beginnings of names given to ``import_module``
             as f-strings or sums (``f"anyio._backends._{name}"``): any module
             whose name starts so may be imported.
+        patterns: ``(pattern, flags)`` of the regular expressions it gives re's
+            functions as literals: their compiled form can be made at build time.
     """
 
     imports: list[ImportRecord]
@@ -110,6 +120,7 @@ class Analysis:
     named_packages: tuple[str, ...] = ()
     defines_only: bool = False
     module_prefixes: tuple[str, ...] = ()
+    patterns: tuple[tuple[Union[str, bytes], int], ...] = ()
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -117,7 +128,7 @@ def to_data(analysis: Analysis) -> bytes:
     return marshal.dumps((
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
-        analysis.defines_only, analysis.module_prefixes))
+        analysis.defines_only, analysis.module_prefixes, analysis.patterns))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -154,11 +165,29 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     usage = _UsageFinder(package_calls)
     if any(word in text for word in ("__file__", "iter_modules", "walk_packages", "as_file",
                                      "resources.path", *package_calls)):
-        module.visit(usage)
+        _visit(module.body, usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
+    patterns = _PatternFinder(module.body)
+    if patterns.names:
+        _visit(module.body, patterns)
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
                     tuple(usage.named_packages), _defines_only(module.body),
-                    tuple(dict.fromkeys(walker.prefixes)))
+                    tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)))
+
+
+class _Visitor(cst.CSTVisitor):
+    def recover(self) -> None:
+        """Forget what a statement whose visit was cut short left half counted."""
+
+
+def _visit(statements: Sequence[cst.CSTNode], visitor: _Visitor) -> None:
+    """Visit statement by statement: one too deep for libcst's recursive visitor
+    (pydoc_data's string of hundreds of parts) is skipped, not fatal."""
+    for statement in statements:
+        try:
+            statement.visit(visitor)
+        except RecursionError:
+            visitor.recover()
 
 
 def _cpython_syntax_error(source: Union[bytes, str]) -> Optional[tuple[str, int]]:
@@ -353,7 +382,7 @@ class _Walker:
                     if isinstance(small, cst.Assign) and not self._functions:
                         self._bind(small)
                     if self._calls is not None:
-                        small.visit(self._calls)
+                        _visit([small], self._calls)
         elif isinstance(node, cst.If):
             truth = self._conditions.truth(node.test)
             if truth is not False:
@@ -407,7 +436,7 @@ class _Walker:
         self.add(node, dots + module, names)
 
 
-class _CallFinder(cst.CSTVisitor):
+class _CallFinder(_Visitor):
     """Finds `__import__(...)` and `importlib.import_module(...)` with literal names."""
 
     def __init__(self, walker: _Walker) -> None:
@@ -519,7 +548,7 @@ def _pure_decorator(node: cst.BaseExpression) -> bool:
     return get_full_name_for_node(target) in _PURE_DECORATORS
 
 
-class _UsageFinder(cst.CSTVisitor):
+class _UsageFinder(_Visitor):
     """Finds __file__ inside path-building calls, pkgutil module listing, and
     package names given to hooked calls."""
 
@@ -549,6 +578,9 @@ class _UsageFinder(cst.CSTVisitor):
     def leave_Call(self, original_node: cst.Call) -> None:
         self._path_calls -= self._callee(original_node) in _PATH_CALLS
 
+    def recover(self) -> None:
+        self._path_calls = 0
+
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)  # `other.__file__` is another module's file, not ours
         return False
@@ -556,3 +588,61 @@ class _UsageFinder(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "__file__" and self._path_calls:
             self.reads_own_files = True
+
+
+class _PatternFinder(_Visitor):
+    """Finds literal regular expressions given to re's functions (``re.compile(r"\\d+",
+    re.I)``, also through ``import re as _re`` and ``from re import compile``)."""
+
+    def __init__(self, body: Sequence[cst.CSTNode]) -> None:
+        super().__init__()
+        self.found: list[tuple[Union[str, bytes], int]] = []
+        # Dotted names meaning re's functions and flags, from the top-level imports.
+        self.names: dict[str, str] = {}
+        for statement in body:
+            for small in getattr(statement, "body", ()) \
+                    if isinstance(statement, cst.SimpleStatementLine) else ():
+                self._imports(small)
+
+    def _imports(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                if get_full_name_for_node(alias.name) == "re":
+                    prefix = alias.asname.name.value if alias.asname else "re"
+                    self.names.update({f"{prefix}.{name}": name
+                                       for name in (*_REGEX_CALLS, *_REGEX_FLAGS)})
+        elif isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None \
+                and get_full_name_for_node(node.module) == "re" \
+                and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name = alias.name.value
+                if name in _REGEX_CALLS or name in _REGEX_FLAGS:
+                    self.names[alias.asname.name.value if alias.asname else name] = name
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = self.names.get(get_full_name_for_node(node.func) or "")
+        if function not in _REGEX_CALLS or not node.args or node.args[0].keyword:
+            return
+        pattern = node.args[0].value
+        if not isinstance(pattern, (cst.SimpleString, cst.ConcatenatedString)):
+            return
+        value = pattern.evaluated_value
+        flags = self._flags(node.args, _REGEX_CALLS[function])
+        if isinstance(value, (str, bytes)) and flags is not None:
+            self.found.append((value, flags))
+
+    def _flags(self, args: Sequence[cst.Arg], position: int) -> Optional[int]:
+        for index, arg in enumerate(args):
+            if arg.star:
+                return None
+            if (arg.keyword.value == "flags") if arg.keyword else index == position:
+                return self._flag_value(arg.value)
+        return 0
+
+    def _flag_value(self, node: cst.BaseExpression) -> Optional[int]:
+        if isinstance(node, cst.Integer):
+            return int(node.evaluated_value)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            left, right = self._flag_value(node.left), self._flag_value(node.right)
+            return None if left is None or right is None else left | right
+        return _REGEX_FLAGS.get(self.names.get(get_full_name_for_node(node) or "", ""))

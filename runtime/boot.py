@@ -46,6 +46,7 @@ MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path}
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder): files that must be real
+MANIFEST_REGEXES = "regexes"  # (offset, size, digest, engine key) or None: prebuilt regexes
 # The extraction set's folder is "" when the files are written to the user cache
 # at run time (key names the cache folder), or a path relative to the archive's
 # folder where the files already are (a Lambda package ships them unzipped).  Files
@@ -234,10 +235,26 @@ class Archive:
     def read_file(self, path):
         """Bytes of a data file (or extension module) by its path in the archive."""
         offset, size, expected = self.manifest[MANIFEST_FILES][path]
+        return self._read_checked(offset, size, expected, "file {!r}".format(path))
+
+    def read_regexes(self):
+        """{(pattern, flags): arguments of _sre.compile after the pattern}, built by
+        the freezer (freezer/regexes.py), or None when this interpreter's regular
+        expression engine is not the one the table was made for."""
+        entry = self.manifest.get(MANIFEST_REGEXES)
+        if entry is None:
+            return None
+        offset, size, expected, engine = entry
+        import _sre
+        if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder):
+            return None
+        return marshal.loads(self._read_checked(offset, size, expected, "regex table"))
+
+    def _read_checked(self, offset, size, expected, what):
         data = self.read(offset, size)
         if digest(data) != expected:
-            raise ArchiveError("{}: file {!r} is damaged (digest mismatch); rebuild the archive"
-                               .format(self.path, path))
+            raise ArchiveError("{}: {} is damaged (digest mismatch); rebuild the archive"
+                               .format(self.path, what))
         return data
 
     def read_source(self, record):

@@ -38,9 +38,30 @@ def register_sources(linecache, loader):
             _lazycache(linecache, module)
 
 
+def seed_regexes(compiler, loader):
+    """re's compile step answers the patterns the freezer compiled from its table
+    (the same program re would build, minus the parsing), and compiles the rest."""
+    table = loader.archive.read_regexes()
+    if not table:
+        return
+    from _sre import compile as build
+    original = compiler.compile
+
+    def compile(pattern, flags=0):
+        known = table.get((pattern, flags))
+        if known is None:
+            return original(pattern, flags)
+        final, program, groups, groupindex, indexgroup = known
+        return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
+                     dict(groupindex), indexgroup)
+
+    compiler.compile = compile
+
+
 # Modules to adapt right after they run, bundled or not: name -> patch(module, ArchiveLoader).
 PATCHES = {
     "linecache": register_sources,
+    "sre_compile" if sys.version_info < (3, 11) else "re._compiler": seed_regexes,
     "multiprocessing.spawn": patch_spawn,
     "botocore.loaders": serve_botocore_data,
     "botocore.httpsession": real_ca_bundle,
@@ -256,6 +277,8 @@ def install(archive, isolate=True):
     loader = ArchiveLoader(archive)
     finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY])
     sys.meta_path.insert(0, finder)
+    for name in PATCHES.keys() & sys.modules.keys():  # loaded before us (in a guest)
+        PATCHES[name](sys.modules[name], loader)
 
     def path_hook(path):
         if path == archive.path:

@@ -115,19 +115,28 @@ def test_module_entry_point(target: Target, tmp_path: Path) -> None:
         graph_of(target, tmp_path, script=None, module="nothere")
 
 
-def test_stdlib_recorded_not_bundled_not_scanned(target: Target, tmp_path: Path) -> None:
-    tree = write_tree(tmp_path, {"app.py": "import json\nimport sys\nimport email.mime.text\n"})
+def test_stdlib_scanned_into_stdlib_only(target: Target, tmp_path: Path) -> None:
+    """The standard library is followed (for its regexes and import cycles) but never
+    bundled, never into the app's tree, and its unresolved imports are not reported."""
+    tree = write_tree(tmp_path, {
+        "app.py": "import json\nimport sys\nimport email.mime.text\nimport shutil\n",
+        # shutil imports `nt` under `if os.name == "nt"`: this one must stay out.
+        "nt.py": "",
+    })
     graph = graph_of(target, tree)
-    for name in ("json", "sys", "email", "email.mime", "email.mime.text"):
+    for name in ("json", "sys", "email", "email.mime", "email.mime.text", "json.decoder"):
         module = graph.modules[name]
         assert module.stdlib and not module.bundled, name
-        assert module.imports == (), f"{name} was scanned"
     assert graph.modules["sys"].spec.kind == BUILTIN
-    assert graph.modules["json"].spec.kind == SOURCE
-    # json/__init__.py imports .decoder: never scanned, so never reached.
-    assert "json.decoder" not in graph.modules
+    assert "json.decoder" in graph.modules["json"].imports
+    # Literal patterns of modules json imports at module level.
+    assert any(pattern == r'(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?'
+               for pattern, _ in graph.modules["json.scanner"].patterns)
+    assert "nt" not in graph.modules
     assert bundled_names(graph) == {MAIN}
     assert graph.missing == []
+    assert [m.name for m in graph.external()] == [
+        "email", "email.mime", "email.mime.text", "json", "shutil", "sys"]
 
 
 MISSING = {

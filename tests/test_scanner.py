@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, scan
+from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, analyze, scan
 
 R = ImportRecord
 VERSION = (3, 11, 7)
@@ -547,3 +547,37 @@ def test_type_checking_defined_locally_still_skips() -> None:
             import only_for_types
         """
     assert modules(code) == []
+
+
+def test_literal_regular_expressions_with_their_flags() -> None:
+    source = textwrap.dedent('''
+        import re
+        import re as _re
+        from re import compile as C, IGNORECASE
+        A = re.compile(r"\\d+(?P<x>a)", re.I | re.X)
+        B = _re.match("ab" "c", s, flags=re.M)
+        def later():
+            return C(b"bytes", IGNORECASE), re.sub("a", "b", s, 0, re.S)
+        re.split("[,;]", s)
+        re.sub("x", "y", s, 0, some_flags)  # flags not known: left to run time
+        re.compile(pattern)
+        re.compile(f"x{y}")
+        other.compile("not re")
+    ''')
+    analysis = analyze(source, version=VERSION, platform=PLATFORM)
+    assert analysis.patterns == (
+        ("\\d+(?P<x>a)", 66), ("abc", 8), (b"bytes", 2), ("a", 16), ("[,;]", 0))
+
+
+def test_regular_expressions_need_re_imported() -> None:
+    source = "compile('a')\nregex.compile('b')\n"
+    assert analyze(source, version=VERSION, platform=PLATFORM).patterns == ()
+
+
+def test_statement_too_deep_for_libcst_is_skipped() -> None:
+    """pydoc_data.topics: one string of hundreds of parts, and a dynamic import."""
+    deep = "TOPICS = (" + " ".join(f"'part {n}'" for n in range(1000)) + ")\n"
+    source = f"import re\n{deep}X = re.compile('a+')\n__import__('json')\n"
+    analysis = analyze(source, version=VERSION, platform=PLATFORM)
+    assert analysis.patterns == (("a+", 0),)
+    assert [record.module for record in analysis.imports] == ["re", "json"]

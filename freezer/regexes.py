@@ -1,0 +1,83 @@
+"""Regular expressions compiled at build time, so that importing an app skips re's parser.
+
+re turns a pattern into a program for its C engine in Python code (the parser and
+compiler behind re.compile), which costs a few percent of many apps' start-up:
+modules compile dozens of patterns at import.  The target interpreter runs re's own
+compiler on every literal pattern the scanner found and records what it would hand
+the engine; the runtime answers re's compile step from that table when the engine
+is the same (runtime/importer.py: seed_regexes), and compiles anything else as usual.
+"""
+
+from __future__ import annotations
+
+import marshal
+import subprocess
+from collections.abc import Sequence
+from typing import Optional, Union
+
+from . import cache
+from .cache import Cache
+from .errors import CompileError
+from .target import Target
+
+Pattern = tuple[Union[str, bytes], int]
+
+# Runs in the target interpreter.  Input: marshal'd [(pattern, flags)].  Output:
+# marshal'd (engine key, table): table maps (pattern, flags) to the arguments of
+# _sre.compile after the pattern itself, with the program as bytes.
+_WORKER = r"""
+import marshal, sys, warnings, _sre
+try:
+    from re import _compiler
+except ImportError:  # Python 3.10
+    import sre_compile as _compiler
+
+class Capture:  # stands in for _sre: keeps the program instead of building it
+    def __getattr__(self, name):
+        return getattr(_sre, name)
+    @staticmethod
+    def compile(*args):
+        return args
+
+table = {}
+for pattern, flags in marshal.loads(sys.stdin.buffer.read()):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a pattern that warns must warn when it runs
+            _compiler._sre = Capture()
+            try:
+                args = _compiler.compile(pattern, flags)
+            finally:
+                _compiler._sre = _sre
+        _sre.compile(*args)
+    except Exception:
+        continue  # left to re at run time, which raises or warns as it should
+    _, final, code, groups, groupindex, indexgroup = args
+    program = b"".join(word.to_bytes(_sre.CODESIZE, sys.byteorder) for word in code)
+    table[pattern, flags] = (final, program, groups, dict(groupindex), tuple(indexgroup))
+key = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder)
+sys.stdout.buffer.write(marshal.dumps((key, marshal.dumps(table))))
+"""
+_WORKER_ID = cache.key(_WORKER)
+
+
+def compile_patterns(target: Target, patterns: Sequence[Pattern],
+                     store: Optional[Cache] = None) -> Optional[tuple[tuple, bytes]]:
+    """(engine key, marshal'd table) for `patterns`, or None when there are none."""
+    if not patterns:
+        return None
+    request = marshal.dumps(list(patterns))
+    name = cache.key("regexes", _WORKER_ID, target.executable, target.magic, request)
+    data = store.load(name) if store else None
+    if data is None:
+        proc = subprocess.run([target.executable, "-I", "-S", "-c", _WORKER], input=request,
+                              capture_output=True)
+        if proc.returncode != 0:
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise CompileError(f"compiling regular expressions with {target.executable} "
+                               f"failed: {detail[0]}")
+        data = proc.stdout
+        if store:
+            store.store(name, data)
+    key, table = marshal.loads(data)
+    return key, table
