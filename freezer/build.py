@@ -95,7 +95,7 @@ def build(options: Options) -> Result:
     blobs = _compile(tgt, modules, options.aws_lambda, store)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
-        lazy=graph.lazy_modules(modules) if options.lazy else frozenset(),
+        lazy=graph.lazy_modules(modules, tgt.frozen_modules) if options.lazy else frozenset(),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},

@@ -55,7 +55,8 @@ def main() -> None:
               help="Embed sources for tracebacks and inspect.getsource.")
 @click.option("--lazy", is_flag=True,
               help="Load modules whose body only defines names, outside import cycles, "
-                   "on first use (importlib.util.LazyLoader).")
+                   "on first use (importlib.util.LazyLoader), the app's and the "
+                   "standard library's.")
 @click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
               help="Reuse analyses and compiled modules from the user cache.")
 @click.option("--lambda", "aws_lambda", is_flag=True,

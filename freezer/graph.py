@@ -417,14 +417,16 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
     return builder.graph
 
 
-def lazy_modules(graph: Graph) -> frozenset[str]:
-    """Modules that may load lazily: bundled plain modules whose body only defines
-    names and that sit in no import cycle (a cycle's partly run modules must
-    exist eagerly, or `from x import y` inside the cycle fails)."""
+def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Modules that may load lazily: plain source modules, bundled or from the
+    standard library (not `frozen` into the interpreter), whose body only defines
+    names and that sit in no import cycle (a cycle's partly run modules must exist
+    eagerly, or `from x import y` inside the cycle fails)."""
     cyclic = {name for component in _cycles(graph) for name in component}
-    return frozenset(m.name for m in graph.bundled()
+    return frozenset(m.name for m in graph.modules.values()
                      if m.defines_only and not m.spec.is_package and m.name != MAIN
-                     and m.name not in cyclic)
+                     and m.spec.kind in (SOURCE, BYTECODE) and (m.bundled or m.stdlib)
+                     and m.name not in cyclic and m.name not in frozen)
 
 
 def _cycles(graph: Graph) -> list[list[str]]:

@@ -11,7 +11,9 @@ import sys
 # importlib's own frozen modules: importlib.machinery and importlib.util re-export
 # them, but a guest in someone else's process (Lambda) may not have loaded those.
 from _frozen_importlib import ModuleSpec, _call_with_frames_removed
-from _frozen_importlib_external import ExtensionFileLoader, PathFinder, decode_source
+from _frozen_importlib_external import (
+    ExtensionFileLoader, PathFinder, SourceFileLoader, SourcelessFileLoader, decode_source,
+)
 from _imp import _fix_co_filename
 
 from .boot import (
@@ -174,7 +176,9 @@ class ArchiveFinder:
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
         if record is None:
-            return self._patched(fullname, path, target) if fullname in PATCHES else None
+            if fullname in PATCHES:
+                return self._patched(fullname, path, target)
+            return self._lazy_stdlib(fullname, path, target) if fullname in self._lazy_names else None
         kind = record[KIND]
         if kind == KIND_NAMESPACE:
             spec = ModuleSpec(fullname, self.loader, is_package=True)
@@ -197,6 +201,13 @@ class ArchiveFinder:
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:
             spec.loader = _PatchingLoader(spec.loader, PATCHES[fullname], self.loader)
+        return spec
+
+    def _lazy_stdlib(self, fullname, path, target):
+        """The standard spec of a standard-library module the archive loads lazily."""
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is not None and isinstance(spec.loader, (SourceFileLoader, SourcelessFileLoader)):
+            spec.loader = type(self._lazy)(spec.loader)
         return spec
 
     def find_distributions(self, context=None):
