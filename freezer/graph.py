@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -30,6 +31,9 @@ from .target import Target
 MAIN = "__main__"
 # What generated extension modules import from C: every cffi module imports its backend.
 _NATIVE_IMPORTS = (b"_cffi_backend",)
+# Names compiled into an extension module (Cython and mypyc keep the modules they
+# import as NUL-terminated strings): candidates, like strings in a source.
+_NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
 _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
 
@@ -131,6 +135,9 @@ class _Builder:
         self.graph = Graph()
         self.queue: deque[str] = deque()
         self.lines: dict[str, list[int]] = {}
+        # Extension modules compiled from a source shipped beside them (mypyc, Cython's
+        # pure-Python mode): the source says what the compiled module imports.
+        self.twins: dict[str, str] = {}
 
     def excluded(self, name: str) -> bool:
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude):
@@ -163,7 +170,11 @@ class _Builder:
         if spec.kind == SOURCE and (bundled or stdlib):
             self.queue.append(name)
         if bundled and spec.kind == EXTENSION:
-            self._add_native_imports(spec.origin)
+            twin = _source_twin(spec.origin)
+            if twin is not None:
+                self.twins[name] = twin
+                self.queue.append(name)
+            self._add_native_imports(module)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
@@ -174,13 +185,17 @@ class _Builder:
                     self.add(found, speculative=True)
         return module
 
-    def _add_native_imports(self, origin: str) -> None:
-        """Modules an extension module imports from C, found by name in its bytes."""
-        with open(origin, "rb") as file:
+    def _add_native_imports(self, module: Module) -> None:
+        """Modules an extension module imports from C, found by name in its bytes:
+        its package's modules it names (lxml's `from lxml import _elementpath`,
+        numpy's `numpy._core._exceptions`), and the cffi backend."""
+        with open(module.spec.origin, "rb") as file:
             data = file.read()
         for name in _NATIVE_IMPORTS:
             if name in data:
                 self.add(name.decode(), speculative=True)
+        names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
+        self.hints(module, Analysis([], strings=tuple(names)))
 
     def _provided(self, spec: Spec) -> bool:
         """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""
@@ -296,7 +311,7 @@ class _Builder:
         options = (tuple(self.target.version), self.target.platform, self.package_calls)
         sources, keys, found = [], [], {}
         for index, module in enumerate(modules):
-            with open(module.spec.origin, "rb") as file:
+            with open(self.twins.get(module.name, module.spec.origin), "rb") as file:
                 sources.append(file.read())
             keys.append(cache.key("analysis", _SCANNER_ID, repr(options), sources[-1]))
             data = self.store.load(keys[-1]) if self.store else None
@@ -318,7 +333,7 @@ class _Builder:
              index: int, reason: str = "not found") -> None:
         """Record a missing import; only reported ones pay for a line number."""
         record = records[index]
-        origin = importer.spec.origin or ""
+        origin = self.twins.get(importer.name, importer.spec.origin or "")
         line = 0
         if not (record.optional or importer.speculative):
             if origin not in self.lines:
@@ -368,6 +383,13 @@ class _Builder:
         for child in self.resolver.submodules(spec):
             yield child
             yield from self._descendants(child)
+
+
+def _source_twin(origin: str) -> Optional[str]:
+    """`pkg/mod.py` beside the extension module `pkg/mod.cpython-311-x86_64-linux-gnu.so`."""
+    folder, _, filename = origin.rpartition(os.sep)
+    twin = os.path.join(folder, filename.partition(".")[0] + ".py")
+    return twin if os.path.isfile(twin) else None
 
 
 def _anchor(importer: Module, record: ImportRecord) -> Optional[str]:

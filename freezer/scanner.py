@@ -262,7 +262,8 @@ class _Conditions:
             if isinstance(test.operator, cst.And):
                 return False if False in (left, right) else (True if left and right else None)
             return True if True in (left, right) else (False if left is right is False else None)
-        if get_full_name_for_node(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        name = get_full_name_for_node(test) or ""
+        if name == "TYPE_CHECKING" or name.endswith(".TYPE_CHECKING"):  # `import typing as t`
             return False
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             target = test.comparisons[0]

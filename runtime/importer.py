@@ -186,8 +186,12 @@ class ArchiveFinder:
             return spec
         origin = self.loader.location(record[PATH])
         if kind == KIND_EXTENSION:
-            spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, origin), origin=origin)
+            spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, origin), origin=origin,
+                              is_package=_is_package(record))
             spec.has_location = True
+            if spec.submodule_search_locations is not None:
+                spec.submodule_search_locations.append(
+                    self.loader.prefix + record[PATH].rpartition("/")[0])
             return spec
         loader = self._lazy if fullname in self._lazy_names else self.loader
         spec = ModuleSpec(fullname, loader, origin=origin, is_package=kind == KIND_PACKAGE)
@@ -255,10 +259,16 @@ class ArchivePathEntryFinder:
     def iter_modules(self, prefix=""):
         for name, record in sorted(self._finder.loader.archive.modules.items()):
             if name != "__main__" and _folder_of(name) == self._folder:
-                yield prefix + name.rpartition(".")[2], record[KIND] in (KIND_PACKAGE, KIND_NAMESPACE)
+                yield prefix + name.rpartition(".")[2], _is_package(record)
 
     def invalidate_caches(self):
         pass
+
+
+def _is_package(record):
+    """Packages, namespace packages and compiled packages (mypyc's __init__.*.so)."""
+    return record[KIND] in (KIND_PACKAGE, KIND_NAMESPACE) or (
+        record[KIND] == KIND_EXTENSION and record[PATH].rpartition("/")[2].startswith("__init__."))
 
 
 def _folder_of(name):

@@ -330,3 +330,26 @@ def test_stdlib_hook_bundles_tzdata_for_zoneinfo(target: Target, tmp_path: Path)
     from freezer.hooks import BUILTIN
     graph = graph_of(target, tree, hooks=BUILTIN)
     assert bundled_names(graph) == {MAIN, "tzdata", "tzdata.zoneinfo", "tzdata.zoneinfo.Europe"}
+
+
+def test_compiled_modules_are_followed_through_their_source_and_their_strings(
+        target: Target, tmp_path: Path) -> None:
+    """mypyc ships each module's source beside its .so; Cython keeps the names it
+    imports as strings. Either way, what the compiled module imports is found."""
+    suffix = target.extension_suffixes[0]
+    tree = write_tree(tmp_path, {
+        "app.py": "import pkg.fast\n",
+        "pkg/__init__.py": "",
+        "pkg/fast.py": "import os\nimport pkg.other\nDATA = os.path.dirname(__file__)\n",
+        "pkg/other.py": "",
+        "pkg/helper.py": "",
+        "pkg/_sibling.py": "",
+        "pkg/unnamed.py": "",
+    })
+    (tree / "pkg" / f"fast{suffix}").write_bytes(b"\x7fELF\x00pkg.helper\x00_sibling\x00os\x00")
+    graph = graph_of(target, tree)
+    fast = graph.modules["pkg.fast"]
+    assert fast.spec.kind == "extension" and fast.reads_own_files
+    assert "pkg.other" in fast.imports
+    assert {"pkg.other", "pkg.helper", "pkg._sibling"} <= bundled_names(graph)
+    assert "pkg.unnamed" not in graph.modules

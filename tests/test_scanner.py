@@ -199,7 +199,7 @@ def test_optional_inside_function() -> None:
     assert records(code) == [R("a", line=3, optional=True, in_function=True)]
 
 
-@pytest.mark.parametrize("test", ["TYPE_CHECKING", "typing.TYPE_CHECKING"])
+@pytest.mark.parametrize("test", ["TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"])
 def test_type_checking_branch_skipped_else_kept(test: str) -> None:
     code = f"""\
         from typing import TYPE_CHECKING

@@ -159,6 +159,25 @@ CASES = (
         # Readers, parsers, writers, languages, directives and roles are imported by name.
     ),
     Case(
+        "black-mypyc",
+        ("black==26.10.1", "click==8.5.1", "mypy_extensions==1.2.0", "packaging==26.3",
+         "pathspec==1.1.1", "platformdirs==4.14.7", "pytokens==0.4.1"),
+        (
+            Run(("--code", "x = [  'a',1 ]\ndef f( a ):\n  return a\n"),
+                stdout_has='x = ["a", 1]\n\n\ndef f(a):\n    return a\n'),
+            Run(("--check", "--code", "x=1"), exit_code=1, stderr_has=""),
+        ),
+        console_script="black",
+        # Every black module is compiled by mypyc: what they import is read from the
+        # sources shipped beside them, and blib2to3 opens its grammar files by path.
+    ),
+    Case(
+        "lxml",
+        ("lxml==6.0.2",),
+        (Run(stdout_has="xslt: <?xml version=\"1.0\"?>\n<out>hi</out>"),),
+        script="lxml_xml.py",
+    ),
+    Case(
         "click",
         ("click==8.5.1",),
         (
