@@ -95,9 +95,15 @@ def _key(target: Target, job: Job) -> str:
 
 def _run_worker(target: Target, share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
     request = marshal.dumps([(j.name, j.path, j.dfile, j.is_source) for j in share])
-    proc = subprocess.run([target.executable, "-I", "-S", "-c", _WORKER, PYC_FLAGS.hex()],
+    return marshal.loads(run_in_target(target, _WORKER, request, "compiling", PYC_FLAGS.hex()))
+
+
+def run_in_target(target: Target, script: str, request: bytes, doing: str, *args: str) -> bytes:
+    """Run `script` in the target interpreter with `request` on stdin; its stdout.
+    CompileError with the script's last line of stderr if it fails."""
+    proc = subprocess.run([target.executable, "-I", "-S", "-c", script, *args],
                           input=request, capture_output=True)
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise CompileError(f"compiling with {target.executable} failed: {detail[0]}")
-    return marshal.loads(proc.stdout)
+        raise CompileError(f"{doing} with {target.executable} failed: {detail[0]}")
+    return proc.stdout

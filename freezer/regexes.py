@@ -11,13 +11,12 @@ is the same (runtime/importer.py: seed_regexes), and compiles anything else as u
 from __future__ import annotations
 
 import marshal
-import subprocess
 from collections.abc import Sequence
 from typing import Optional, Union
 
 from . import cache
 from .cache import Cache
-from .errors import CompileError
+from .compiler import run_in_target
 from .target import Target
 
 Pattern = tuple[Union[str, bytes], int]
@@ -70,13 +69,7 @@ def compile_patterns(target: Target, patterns: Sequence[Pattern],
     name = cache.key("regexes", _WORKER_ID, target.executable, target.magic, request)
     data = store.load(name) if store else None
     if data is None:
-        proc = subprocess.run([target.executable, "-I", "-S", "-c", _WORKER], input=request,
-                              capture_output=True)
-        if proc.returncode != 0:
-            detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise CompileError(f"compiling regular expressions with {target.executable} "
-                               f"failed: {detail[0]}")
-        data = proc.stdout
+        data = run_in_target(target, _WORKER, request, "compiling regular expressions")
         if store:
             store.store(name, data)
     key, table = marshal.loads(data)
