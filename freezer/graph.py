@@ -24,7 +24,7 @@ from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver,
 from . import cache, scanner
 from .cache import Cache
 from .scanner import (
-    ANCHOR_NAME, Analysis, ImportRecord, ScanError, analyze, from_data, locate, to_data,
+    ANCHOR_NAME, Analysis, ImportRecord, Pattern, ScanError, analyze, from_data, locate, to_data,
 )
 from .target import Target
 
@@ -63,7 +63,7 @@ class Module:
     reads_own_files: bool = False
     speculative: bool = False
     defines_only: bool = False
-    patterns: tuple[tuple[Union[str, bytes], int], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
 
     @property
     def package(self) -> Optional[str]:
@@ -113,7 +113,7 @@ class Graph:
         return [self.modules[name] for name in sorted(names)
                 if name in self.modules and not self.modules[name].bundled]
 
-    def patterns(self) -> list[tuple[Union[str, bytes], int]]:
+    def patterns(self) -> list[Pattern]:
         """Every literal regular expression of the modules reached, in a stable order."""
         found = {pattern for module in self.modules.values() for pattern in module.patterns}
         return sorted(found, key=lambda item: (isinstance(item[0], bytes), item))

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Optional
 
 from . import cache
 from .cache import Cache
 from .compiler import run_in_target
+from .scanner import Pattern
 from .target import Target
-
-Pattern = tuple[Union[str, bytes], int]
 
 # Runs in the target interpreter.  Input: marshal'd [(pattern, flags)].  Output:
 # marshal'd (engine key, table): table maps (pattern, flags) to the arguments of

@@ -44,6 +44,8 @@ _REGEX_CALLS = {"compile": 1, "match": 2, "fullmatch": 2, "search": 2, "findall"
 _REGEX_FLAGS = {"I": 2, "IGNORECASE": 2, "L": 4, "LOCALE": 4, "M": 8, "MULTILINE": 8,
                 "S": 16, "DOTALL": 16, "U": 32, "UNICODE": 32, "X": 64, "VERBOSE": 64,
                 "A": 256, "ASCII": 256, "NOFLAG": 0}
+# A regular expression as re's compile step gets it: (pattern, flags).
+Pattern = tuple[Union[str, bytes], int]
 _COMPARISONS = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
@@ -120,7 +122,7 @@ class Analysis:
     named_packages: tuple[str, ...] = ()
     defines_only: bool = False
     module_prefixes: tuple[str, ...] = ()
-    patterns: tuple[tuple[Union[str, bytes], int], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -597,13 +599,13 @@ class _PatternFinder(_Visitor):
 
     def __init__(self, body: Sequence[cst.CSTNode]) -> None:
         super().__init__()
-        self.found: list[tuple[Union[str, bytes], int]] = []
+        self.found: list[Pattern] = []
         # Dotted names meaning re's functions and flags, from the top-level imports.
         self.names: dict[str, str] = {}
         for statement in body:
-            for small in getattr(statement, "body", ()) \
-                    if isinstance(statement, cst.SimpleStatementLine) else ():
-                self._imports(small)
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._imports(small)
 
     def _imports(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Import):

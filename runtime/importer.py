@@ -178,7 +178,9 @@ class ArchiveFinder:
         if record is None:
             if fullname in PATCHES:
                 return self._patched(fullname, path, target)
-            return self._lazy_stdlib(fullname, path, target) if fullname in self._lazy_names else None
+            if fullname in self._lazy_names:
+                return self._lazy_stdlib(fullname, path, target)
+            return None
         kind = record[KIND]
         if kind == KIND_NAMESPACE:
             spec = ModuleSpec(fullname, self.loader, is_package=True)
