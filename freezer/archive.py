@@ -51,6 +51,9 @@ class Layout:
     shipped: str = ""
     # Prebuilt regular expressions: (engine key, marshal'd table), see freezer/regexes.py.
     regexes: Optional[tuple[tuple, bytes]] = None
+    # Pause the cyclic garbage collector while bundled modules import and freeze
+    # what they built (runtime/importer.py ArchiveLoader.exec_module).
+    gc_freeze: bool = True
 
 
 def launcher(python: str, shebang: Optional[str]) -> bytes:
@@ -120,6 +123,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_FILES: file_records,
         boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
         boot.MANIFEST_REGEXES: regexes,
+        boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))

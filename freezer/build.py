@@ -50,6 +50,7 @@ class Options:
     strict: bool = False
     source: bool = True
     lazy: bool = False
+    gc_freeze: bool = True
     shebang: Optional[str] = None
     cache: bool = True
     aws_lambda: bool = False  # write a Lambda deployment package for the script's module
@@ -100,7 +101,8 @@ def build(options: Options) -> Result:
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},
         shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
-        regexes=regexes.compile_patterns(tgt, modules.patterns(), store))
+        regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
+        gc_freeze=options.gc_freeze)
     image, extract = _image(layout, modules, extras, blobs, options.source)
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)

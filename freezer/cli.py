@@ -57,6 +57,9 @@ def main() -> None:
               help="Load modules whose body only defines names, outside import cycles, "
                    "on first use (importlib.util.LazyLoader), the app's and the "
                    "standard library's.")
+@click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
+              help="Pause the cyclic garbage collector while bundled modules import, "
+                   "then gc.freeze() what they built.")
 @click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
               help="Reuse analyses and compiled modules from the user cache.")
 @click.option("--lambda", "aws_lambda", is_flag=True,
@@ -69,7 +72,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: str,
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, use_cache: bool, aws_lambda: bool,
+          strict: bool, source: bool, lazy: bool, gc_freeze: bool, use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
@@ -91,7 +94,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
-        shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
+        gc_freeze=gc_freeze, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
     try:
         result = building.build(options)
     except FreezeError as exc:
@@ -129,6 +132,8 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"python   {info['python']['label']}")
     click.echo(f"entry    {entry['kind']} {target}")
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
+    click.echo("gc       " + ("paused while bundled modules import, then gc.freeze()"
+                             if info["gc_freeze"] else "as Python collects"))
     extracted = sum(f["extract"] for f in info["files"])
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
                "from the Python installation")

@@ -157,6 +157,51 @@ def test_damaged_manifest_is_one_line(tmp_path: Path) -> None:
     assert result.stderr == f"freeze: {out}: manifest is damaged (digest mismatch); rebuild the archive\n"
 
 
+def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_built(
+        tmp_path: Path) -> None:
+    files = {
+        "app.py": """
+            import gc
+            print("main before imports", gc.isenabled(), gc.get_freeze_count() > 0)
+            import outer
+            print("after imports", gc.isenabled(), gc.get_freeze_count() > 0)
+
+            class Node:
+                pass
+
+            def garbage_cycle():
+                node = Node()
+                node.self = node
+
+            garbage_cycle()
+            print("cycle collected", gc.collect() > 0)
+            try:
+                import broken
+            except ZeroDivisionError:
+                print("after a failed import", gc.isenabled())
+            gc.disable()
+            import late
+            print("user's choice kept", gc.isenabled())
+        """,
+        "outer.py": "import gc, inner\nprint('outer body', gc.isenabled())\n",
+        "inner.py": "import gc\nprint('inner body', gc.isenabled())\n",
+        "broken.py": "1 / 0\n",
+        "late.py": "import gc\nprint('late body', gc.isenabled())\n",
+    }
+    frozen = build_app(tmp_path, files)
+    assert inspect_json(frozen)["gc_freeze"] is True
+    assert run_frozen(frozen, tmp_path=tmp_path).stdout == (
+        "main before imports True False\ninner body False\nouter body False\n"
+        "after imports True True\ncycle collected True\nafter a failed import True\n"
+        "late body False\nuser's choice kept False\n")
+    plain = build_app(tmp_path, files, "--no-gc-freeze", name="plain.pyz")
+    assert inspect_json(plain)["gc_freeze"] is False
+    assert run_frozen(plain, tmp_path=tmp_path).stdout == (
+        "main before imports True False\ninner body True\nouter body True\n"
+        "after imports True False\ncycle collected True\nafter a failed import True\n"
+        "late body False\nuser's choice kept False\n")
+
+
 def test_lazy_policy_defers_only_modules_that_just_define_names(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {
         "app.py": """
@@ -365,6 +410,44 @@ def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None
     with files.open(outside / "x.json") as file:
         assert file.read() == "{}"
     archive.close()
+
+
+def test_botocore_models_load_from_the_archive_as_plain_dicts(tmp_path: Path) -> None:
+    """The botocore.loaders patch: model files are found and read inside the archive, and
+    decoded into plain dicts (same order) where botocore asks json for OrderedDicts."""
+    src = write_tree(tmp_path / "src", {
+        "app.py": """
+            import json
+            from collections import OrderedDict
+            from botocore import loaders
+            model = loaders.load("data/s3/service-2")
+            print(type(model).__name__, list(model), type(model["b"]).__name__)
+            print(type(json.loads('{"x": 1}', object_pairs_hook=OrderedDict)).__name__)
+            print(loaders.json.loads("[1]", parse_int=str))
+        """,
+        "botocore/__init__.py": "",
+        "botocore/loaders.py": """
+            import gzip
+            import json
+            import os
+            from collections import OrderedDict
+
+            _JSON_OPEN_METHODS = {".json": open, ".json.gz": gzip.open}
+
+            def load(name):
+                path = os.path.join(os.path.dirname(__file__), name)
+                for ext, open_method in _JSON_OPEN_METHODS.items():
+                    if os.path.isfile(path + ext):
+                        with open_method(path + ext, "rb") as fp:
+                            return json.loads(fp.read().decode(), object_pairs_hook=OrderedDict)
+        """,
+        "botocore/data/s3/service-2.json": '{"z": 1, "b": {"c": 2}, "a": 3}',
+    })
+    out = tmp_path / "app.pyz"
+    assert freeze("build", src / "app.py", "-o", out).returncode == 0
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert result.stdout == "dict ['z', 'b', 'a'] dict\nOrderedDict\n['1']\n", result.stderr
+    assert not any(file["extract"] for file in inspect_json(out)["files"])
 
 
 def test_warnings_show_source_lines_like_the_unfrozen_run(tmp_path: Path) -> None:
