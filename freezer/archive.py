@@ -54,6 +54,8 @@ class Layout:
     # Pause the cyclic garbage collector while bundled modules import and freeze
     # what they built (runtime/importer.py ArchiveLoader.exec_module).
     gc_freeze: bool = True
+    # A trace build's archive records its run (freezer/trace.py).
+    trace: bool = False
 
 
 def launcher(python: str, shebang: Optional[str]) -> bytes:
@@ -124,6 +126,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
+        boot.MANIFEST_TRACE: layout.trace,
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))

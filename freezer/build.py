@@ -9,12 +9,12 @@ import os
 import re
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 from . import (
-    archive, awslambda, cache, compiler, files, graph, hooks, regexes, requirements, target,
+    archive, awslambda, cache, compiler, files, graph, hooks, regexes, requirements, target, trace,
 )
 from .errors import EntryError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -51,6 +51,7 @@ class Options:
     source: bool = True
     lazy: bool = False
     gc_freeze: bool = True
+    trace: tuple[str, ...] = ()  # arguments of representative runs (freezer/trace.py)
     shebang: Optional[str] = None
     cache: bool = True
     aws_lambda: bool = False  # write a Lambda deployment package for the script's module
@@ -103,6 +104,8 @@ def build(options: Options) -> Result:
         shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
         gc_freeze=options.gc_freeze)
+    if options.trace:
+        layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings)
     image, extract = _image(layout, modules, extras, blobs, options.source)
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)
@@ -124,6 +127,21 @@ def _compile(tgt: target.Target, modules: graph.Graph, aws_lambda: bool,
             bootstrap.write_bytes(awslambda.bootstrap_source())
             jobs.append(compiler.Job(_LAMBDA_BOOTSTRAP, str(bootstrap), "bootstrap.py", True))
         return compiler.compile_modules(tgt, jobs, store)
+
+
+def _traced(layout: archive.Layout, options: Options, tgt: target.Target, modules: graph.Graph,
+            extras: files.Files, blobs: dict[str, bytes], store: Optional[cache.Cache],
+            warnings: list[str]) -> archive.Layout:
+    """`layout` refined by the runs of --trace: their regular expressions join the
+    table, and lazy modules they loaded become eager.  A Lambda handler's run is
+    its init: importing it."""
+    entry = (boot.ENTRY_FUNCTION, layout.entry[1], "") if options.aws_lambda else layout.entry
+    image, _ = _image(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
+                      blobs, with_source=True)
+    found = trace.record(tgt, image, options.trace)
+    warnings.extend(found.warnings)
+    return replace(layout, lazy=layout.lazy - found.loaded, regexes=regexes.compile_patterns(
+        tgt, modules.patterns() | found.patterns, store))
 
 
 def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,

@@ -60,6 +60,11 @@ def main() -> None:
 @click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
               help="Pause the cyclic garbage collector while bundled modules import, "
                    "then gc.freeze() what they built.")
+@click.option("--trace", multiple=True, metavar="ARGS",
+              help="Run the archive once with ARGS (shell-quoted; '' for none) in this "
+                   "folder and use what the run did: the regular expressions it compiled "
+                   "are prebuilt, and with --lazy the modules it loaded load eagerly "
+                   "(repeatable). With --lambda the run imports the handler: give ''.")
 @click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
               help="Reuse analyses and compiled modules from the user cache.")
 @click.option("--lambda", "aws_lambda", is_flag=True,
@@ -72,7 +77,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: str,
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, gc_freeze: bool, use_cache: bool, aws_lambda: bool,
+          strict: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
+          use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
@@ -94,7 +100,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
-        gc_freeze=gc_freeze, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
+        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
     try:
         result = building.build(options)
     except FreezeError as exc:

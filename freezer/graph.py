@@ -113,10 +113,9 @@ class Graph:
         return [self.modules[name] for name in sorted(names)
                 if name in self.modules and not self.modules[name].bundled]
 
-    def patterns(self) -> list[Pattern]:
-        """Every literal regular expression of the modules reached, in a stable order."""
-        found = {pattern for module in self.modules.values() for pattern in module.patterns}
-        return sorted(found, key=lambda item: (isinstance(item[0], bytes), item))
+    def patterns(self) -> set[Pattern]:
+        """Every literal regular expression of the modules reached."""
+        return {pattern for module in self.modules.values() for pattern in module.patterns}
 
 
 class _Builder:

@@ -11,7 +11,7 @@ is the same (runtime/importer.py: seed_regexes), and compiles anything else as u
 from __future__ import annotations
 
 import marshal
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Optional
 
 from . import cache
@@ -59,12 +59,13 @@ sys.stdout.buffer.write(marshal.dumps((key, marshal.dumps(table))))
 _WORKER_ID = cache.key(_WORKER)
 
 
-def compile_patterns(target: Target, patterns: Sequence[Pattern],
+def compile_patterns(target: Target, patterns: Iterable[Pattern],
                      store: Optional[Cache] = None) -> Optional[tuple[tuple, bytes]]:
     """(engine key, marshal'd table) for `patterns`, or None when there are none."""
-    if not patterns:
+    ordered = sorted(set(patterns), key=lambda item: (isinstance(item[0], bytes), item))
+    if not ordered:
         return None
-    request = marshal.dumps(list(patterns))
+    request = marshal.dumps(ordered)
     name = cache.key("regexes", _WORKER_ID, target.executable, target.magic, request)
     data = store.load(name) if store else None
     if data is None:

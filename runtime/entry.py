@@ -18,6 +18,8 @@ def run(archive, finder):
     try:
         if kind == ENTRY_FUNCTION:
             __import__(module_name)
+            if not attribute:  # a traced Lambda handler: its init is its import
+                return
             target = sys.modules[module_name]
             for part in attribute.split("."):
                 target = getattr(target, part)

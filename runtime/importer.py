@@ -19,7 +19,7 @@ from _imp import _fix_co_filename
 
 from .boot import (
     KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_GC_FREEZE, MANIFEST_LAZY,
-    PATH, ArchiveError,
+    MANIFEST_TRACE, PATH, ArchiveError,
 )
 from .children import patch_spawn
 from .extract import Extractor
@@ -44,8 +44,9 @@ def register_sources(linecache, loader):
 def seed_regexes(compiler, loader):
     """re's compile step answers the patterns the freezer compiled from its table
     (the same program re would build, minus the parsing), and compiles the rest."""
-    table = loader.archive.read_regexes()
-    if not table:
+    table = loader.archive.read_regexes() or {}
+    missed = loader.traced_patterns
+    if not table and missed is None:
         return
     from _sre import compile as build
     original = compiler.compile
@@ -53,6 +54,8 @@ def seed_regexes(compiler, loader):
     def compile(pattern, flags=0):
         known = table.get((pattern, flags))
         if known is None:
+            if missed is not None and isinstance(pattern, (str, bytes)):
+                missed.add((pattern, flags))
             return original(pattern, flags)
         final, program, groups, groupindex, indexgroup = known
         return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
@@ -75,6 +78,17 @@ PATCHES = {
 _RUNNING = []
 
 
+def write_trace(patterns, path):
+    """What `freeze build --trace` learns from a run: the regular expressions it
+    compiled beyond the build's table, and the modules it loaded (a module that
+    LazyLoader never ran is still of class _LazyModule)."""
+    import marshal
+    loaded = [name for name, module in list(sys.modules.items())
+              if type(module).__name__ != "_LazyModule"]
+    with open(path, "wb") as file:
+        marshal.dump((list(patterns), loaded), file)
+
+
 def _fatal(exc):
     # Fatal on purpose: an `except ImportError` must not hide a damaged archive.
     return SystemExit("freeze: {}".format(exc))
@@ -90,6 +104,8 @@ class ArchiveLoader:
         self._records = archive.modules
         self._tree = None
         self._gc_freeze = archive.manifest.get(MANIFEST_GC_FREEZE, False)
+        # A trace build's record of the patterns re compiled that the table lacked.
+        self.traced_patterns = set() if archive.manifest.get(MANIFEST_TRACE) else None
 
     @property
     def tree(self):
@@ -323,6 +339,9 @@ def install(archive, isolate=True):
     sys.meta_path.insert(0, finder)
     for name in PATCHES.keys() & sys.modules.keys():  # loaded before us (in a guest)
         PATCHES[name](sys.modules[name], loader)
+    if loader.traced_patterns is not None:
+        import atexit
+        atexit.register(write_trace, loader.traced_patterns, os.environ["FREEZE_TRACE"])
 
     def path_hook(path):
         if path == archive.path:

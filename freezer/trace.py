@@ -1,0 +1,79 @@
+"""`freeze build --trace ARGS`: learn from a representative run what analysis cannot see.
+
+The scanner finds literal regular expressions; patterns built at run time (urllib3
+assembles its URL patterns with string formatting) still cost re's parser at every
+start.  A trace build of the archive runs once per --trace with the target
+interpreter, as the user would run it, and reports the patterns re compiled and
+the modules that were loaded (runtime/importer.py write_trace).  The final build
+compiles those patterns too, and loads eagerly the lazy modules the runs used:
+LazyLoader only adds work for a module that runs anyway.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FreezeError
+from .scanner import Pattern
+from .target import Target
+
+TIMEOUT = 600  # seconds a traced run may take
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What the traced runs did, all runs together."""
+
+    patterns: frozenset[Pattern]
+    loaded: frozenset[str]
+    warnings: tuple[str, ...] = ()
+
+
+def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
+    """Run the trace archive `image` once per entry of `runs` (shell-quoted
+    arguments) in the current folder, as `python -I -S archive ARGS` would."""
+    patterns: set[Pattern] = set()
+    loaded: set[str] = set()
+    warnings = []
+    with tempfile.TemporaryDirectory(prefix="freeze-trace-") as scratch:
+        archive = Path(scratch, "traced.pyz")
+        archive.write_bytes(image)
+        for arguments in runs:
+            output = Path(scratch, "trace")
+            output.unlink(missing_ok=True)
+            proc = _run(target, archive, arguments, output)
+            if not output.is_file():
+                detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+                raise FreezeError(f"--trace {arguments!r}: the run stopped before it could "
+                                  f"report (exit status {proc.returncode}"
+                                  f"{': ' + detail[0] if detail else ''}); "
+                                  "fix the run or leave this --trace out")
+            found, modules = marshal.loads(output.read_bytes())
+            patterns.update(found)
+            loaded.update(modules)
+            if proc.returncode != 0:
+                warnings.append(f"--trace {arguments!r}: the run exited with status "
+                                f"{proc.returncode}; what it did before is used")
+    return Trace(frozenset(patterns), frozenset(loaded), tuple(warnings))
+
+
+def _run(target: Target, archive: Path, arguments: str,
+         output: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        words = shlex.split(arguments)
+    except ValueError as exc:
+        raise FreezeError(f"--trace {arguments!r}: cannot split into arguments ({exc})") from None
+    try:
+        return subprocess.run([target.executable, "-I", "-S", str(archive), *words],
+                              env={**os.environ, "FREEZE_TRACE": str(output)},
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise FreezeError(f"--trace {arguments!r}: the run took over {TIMEOUT} s; trace a "
+                          "shorter representative run") from None
