@@ -6,6 +6,7 @@ folder, the downloaded wheels) and a cold HOME, so build time is the tool's own 
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 import time
@@ -153,13 +154,16 @@ def build_pyinstaller(stage: Stage) -> Path:
     return work / "dist" / "app"
 
 
-def freeze_builder(*options: str) -> Builder:
+def freeze_builder(*options: str, trace: bool = False) -> Builder:
+    """`freeze build` with `options`; `trace` adds --trace with the timed command's
+    arguments, the representative run a user would trace."""
     def build_freeze(stage: Stage) -> Path:
-        out = stage.out / f"app-freeze{''.join(options)}.pyz"
+        out = stage.out / f"app-freeze{''.join(options)}{'-trace' if trace else ''}.pyz"
         entry: list[str | Path] = ([stage.src / stage.app.script] if stage.app.script
                                    else ["-c", stage.app.console_script or ""])
-        stage.step(out.stem, [PYTHON, "-m", "freezer", "build", *entry, *options, "-o", out,
-                              "--python", stage.python])
+        traced = ["--trace", shlex.join(stage.args)] if trace else []
+        stage.step(out.stem, [PYTHON, "-m", "freezer", "build", *entry, *options, *traced,
+                              "-o", out, "--python", stage.python])
         return out
     return build_freeze
 
@@ -194,6 +198,7 @@ def run_itself(stage: Stage, artifact: Path) -> list[str]:
 
 
 FREEZE, FREEZE_LAZY = freeze_builder(), freeze_builder("--lazy")
+FREEZE_TRACED = freeze_builder("--lazy", trace=True)
 BASELINE = "venv"
 CONTENDERS = (
     Contender("floor", run_floor, checks_output=False),
@@ -206,4 +211,5 @@ CONTENDERS = (
     Contender("freeze-exec", run_itself, FREEZE),
     Contender("freeze-lazy", run_isolated, FREEZE_LAZY),
     Contender("freeze-lazy-exec", run_itself, FREEZE_LAZY),
+    Contender("freeze-traced", run_isolated, FREEZE_TRACED),
 )

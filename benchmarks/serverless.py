@@ -3,8 +3,8 @@
     python benchmarks/serverless.py [--rounds N] [--handlers boto3,pydantic,stdlib] [--out FILE]
 
 Each handler of tests/lambda/ is deployed as a plain `pip install -t` zip, the same zip
-precompiled with compileall (unchecked-hash .pyc files), `freeze build --lambda` and the same
-with `--lazy`. Every run is what Lambda does on a cold start (tests/lambda_api.py): unzip into a
+precompiled with compileall (unchecked-hash .pyc files), `freeze build --lambda`, the same
+with `--lazy`, and with `--lazy --trace ''` (the trace imports the handler, as Lambda's init does). Every run is what Lambda does on a cold start (tests/lambda_api.py): unzip into a
 read-only task root, start `python -m awslambdaric lambda_function.lambda_handler` with an empty
 TMPDIR and no home, and serve the handler's events from a stub Runtime API. Measured from the
 server's side: cold start (process start to first response), init (process start to the first
@@ -63,6 +63,7 @@ def packages(folder: Path, work: Path) -> dict[str, Path]:
         "precompiled": lambda_api.deployment_zip(handler, reqs, precompiled=True),
         "freeze": freeze_package(folder, python, work),
         "freeze --lazy": freeze_package(folder, python, work, "--lazy"),
+        "freeze --lazy --trace": freeze_package(folder, python, work, "--lazy", "--trace", ""),
     }
 
 
@@ -132,12 +133,12 @@ def _tree_size(root: Path) -> int:
 def table(name: str, result: dict[str, Any], rounds: int) -> str:
     lines = []
     for regime, rows in result["regimes"].items():
-        head = (f"{'deployment':<15}{'cold ms':>9}{'init ms':>9}{'warm ms':>9}{'vs plain':>10}"
+        head = (f"{'deployment':<22}{'cold ms':>9}{'init ms':>9}{'warm ms':>9}{'vs plain':>10}"
                 f"{'vs precomp.':>12}{'RSS MB':>8}{'zip MB':>8}{'unzipped':>10}")
         lines += [f"{name} — {regime} ({rounds} rounds)", head, "-" * len(head)]
         for label, row in rows.items():
             size = result["sizes"][label]
-            lines.append(f"{label:<15}{row['cold_ms']:>9.1f}{row['init_ms']:>9.1f}"
+            lines.append(f"{label:<22}{row['cold_ms']:>9.1f}{row['init_ms']:>9.1f}"
                          f"{row['warm_ms']:>9.2f}{row['vs_plain']:>10.2f}"
                          f"{row['vs_precompiled']:>12.2f}{row['rss_mb']:>8.1f}"
                          f"{size['zipped_mb']:>8.1f}{size['unzipped_mb']:>10.1f}")
