@@ -38,12 +38,19 @@ class Tree:
             self._add(path)
 
     def _add(self, path):
-        parent = ""
-        for part in path.rstrip("/").split("/"):
-            self.children.setdefault(parent, set()).add(part)
-            parent = part if not parent else parent + "/" + part
+        """Link `path` (a folder if it ends with "/") into its parents, upwards until
+        one is known: a known folder is linked already."""
         if path.endswith("/"):
-            self.children.setdefault(parent, set())
+            path = path[:-1]
+            self.children.setdefault(path, set())
+        while True:
+            parent, _, name = path.rpartition("/")
+            siblings = self.children.get(parent)
+            if siblings is not None:
+                siblings.add(name)
+                return
+            self.children[parent] = {name}
+            path = parent
 
     def is_dir(self, path):
         return path in self.children
