@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .graph import MAIN, Graph, Module
 from .hooks import Hook
-from .resolver import EXTENSION, NAMESPACE, SOURCE
+from .resolver import EXTENSION, NAMESPACE, SOURCE, package_data
 from .target import Target
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
@@ -87,7 +87,7 @@ def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
     for module in bundled:
         if module.spec.is_package and module.spec.kind != NAMESPACE:
             folder = os.path.dirname(module.spec.origin)
-            for relative, path in _package_data(folder, suffixes):
+            for relative, path in package_data(folder, suffixes):
                 files.data[f"{package_folder(module)}/{relative}"] = path
         if module.spec.kind == EXTENSION:
             files.data[module_path(module)] = module.spec.origin
@@ -116,21 +116,6 @@ def _walk(folder: str) -> Iterable[tuple[str, str]]:
         for name in sorted(names):
             path = os.path.join(root, name)
             yield os.path.relpath(path, folder).replace(os.sep, "/"), path
-
-
-def _package_data(folder: str, suffixes: tuple[str, ...]) -> Iterable[tuple[str, str]]:
-    """Files of one package that are not modules; subpackages bring their own."""
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not _is_package(
-            os.path.join(root, d), suffixes))
-        for name in sorted(names):
-            if not name.endswith(suffixes):
-                path = os.path.join(root, name)
-                yield os.path.relpath(path, folder).replace(os.sep, "/"), path
-
-
-def _is_package(folder: str, suffixes: tuple[str, ...]) -> bool:
-    return any(os.path.isfile(os.path.join(folder, "__init__" + s)) for s in suffixes)
 
 
 @dataclass(frozen=True)

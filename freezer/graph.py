@@ -20,7 +20,9 @@ from typing import Optional, Union
 
 from .errors import EntryError, FreezeError
 from .hooks import Hook
-from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name
+from .resolver import (
+    BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, package_data, resolve_name,
+)
 from . import cache, scanner
 from .cache import Cache
 from .scanner import (
@@ -33,6 +35,8 @@ MAIN = "__main__"
 _NATIVE_IMPORTS = (b"_cffi_backend",)
 # Names compiled into an extension module (Cython and mypyc keep the modules they
 # import as NUL-terminated strings): candidates, like strings in a source.
+# A pickle of protocol 2 or later (babel writes 2, pickle's default is 4 or 5).
+_PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
 _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
@@ -174,6 +178,8 @@ class _Builder:
                 self.twins[name] = twin
                 self.queue.append(name)
             self._add_native_imports(module)
+        if bundled and spec.is_package and spec.kind != NAMESPACE:
+            self._add_pickled_imports(module)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
@@ -195,6 +201,22 @@ class _Builder:
                 self.add(name.decode(), speculative=True)
         names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
         self.hints(module, Analysis([], strings=tuple(names)))
+
+    def _add_pickled_imports(self, package: Module) -> None:
+        """Modules of the package that pickles among its data files name (babel's
+        locale data holds babel.numbers objects): unpickling imports them."""
+        top = package.name.partition(".")[0]
+        # Opcodes sit right before names ('c' of GLOBAL): no word boundary to rely on.
+        dotted = re.compile(re.escape(top.encode()) + rb"(?:\.[A-Za-z_]\w*)+")
+        suffixes = (*self.target.source_suffixes, *self.target.bytecode_suffixes,
+                    *self.target.extension_suffixes)
+        for _, path in package_data(os.path.dirname(package.spec.origin), suffixes):
+            with open(path, "rb") as file:
+                if not _PICKLE_START.match(file.read(2)):
+                    continue
+                data = file.read()
+            for name in dict.fromkeys(match[0].decode() for match in dotted.finditer(data)):
+                self._add_longest_module(name)
 
     def _provided(self, spec: Spec) -> bool:
         """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""

@@ -163,3 +163,18 @@ class Resolver:
             except OSError:
                 self._listings[directory] = None
         return self._listings[directory]
+
+
+def package_data(folder: str, suffixes: tuple[str, ...]) -> Iterable[tuple[str, str]]:
+    """Files of one package that are not modules; subpackages bring their own."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not _is_package(
+            os.path.join(root, d), suffixes))
+        for name in sorted(names):
+            if not name.endswith(suffixes):
+                path = os.path.join(root, name)
+                yield os.path.relpath(path, folder).replace(os.sep, "/"), path
+
+
+def _is_package(folder: str, suffixes: tuple[str, ...]) -> bool:
+    return any(os.path.isfile(os.path.join(folder, "__init__" + s)) for s in suffixes)
