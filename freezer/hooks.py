@@ -62,6 +62,9 @@ BUILTIN: tuple[Hook, ...] = (
     # serves them from the archive; OpenSSL needs the CA bundle as a real file.
     Hook("botocore", served=True, real=("botocore/cacert.pem",)),
     Hook("boto3", served=True),
+    # babel reads global.dat and its 1,100 locale-data pickles (35 MB) by path: the
+    # runtime serves them from the archive (babel.core and babel.localedata).
+    Hook("babel", served=True),
     # Zone files are resources of tzdata.zoneinfo.<Area>, opened by computed name;
     # zoneinfo falls back to tzdata when the system has no time-zone database.
     Hook("tzdata", include=("tzdata.*",)),

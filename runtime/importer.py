@@ -25,6 +25,7 @@ from .children import patch_spawn
 from .extract import Extractor
 from .resources import (
     ArchivePath, ResourceReader, Tree, distributions, real_ca_bundle, serve_botocore_data,
+    serve_files,
 )
 
 def _lazycache(linecache, module):
@@ -71,6 +72,8 @@ PATCHES = {
     "multiprocessing.spawn": patch_spawn,
     "botocore.loaders": serve_botocore_data,
     "botocore.httpsession": real_ca_bundle,
+    "babel.core": serve_files,
+    "babel.localedata": serve_files,
 }
 
 

@@ -271,21 +271,31 @@ class _View:
         return getattr(self._module, name)
 
 
+def serve_files(module, loader):
+    """A bundled module that walks and opens its package's data files by path
+    (os.listdir, os.path.exists/isfile/isdir, open) sees the archive's folders as
+    real ones, so the files need not be extracted.  None if they are real."""
+    if not module.__file__.startswith(loader.prefix):
+        return None  # not bundled, or extracted
+    files = ArchiveFiles(loader.tree, loader.prefix)
+    path = _View(os.path, {"isdir": files.isdir, "isfile": files.isfile, "exists": files.exists})
+    module.os = _View(os, {"path": path, "listdir": files.listdir})
+    module.open = files.open
+    return files
+
+
 def serve_botocore_data(loaders, loader):
-    """botocore.loaders walks botocore/data (and boto3/data) with os.listdir,
-    os.path.isdir/isfile and open/gzip.open: let it walk them inside the archive,
-    so thousands of model files need not be extracted.
+    """botocore.loaders walks botocore/data (and boto3/data) by path, and opens
+    its models through the open/gzip.open it keeps in _JSON_OPEN_METHODS.
 
     It also parses every model into OrderedDicts through json's object_pairs_hook,
     which makes decoding 2.4 times slower than building plain dicts (ordered too):
     the endpoints and S3 models alone take ~20 ms more.  Models are decoded into
     plain dicts."""
-    if not loaders.__file__.startswith(loader.prefix):
-        return  # not bundled, or extracted: its files are real
+    files = serve_files(loaders, loader)
+    if files is None:
+        return
     import gzip
-    files = ArchiveFiles(loader.tree, loader.prefix)
-    path = _View(os.path, {"isdir": files.isdir, "isfile": files.isfile, "exists": files.exists})
-    loaders.os = _View(os, {"path": path, "listdir": files.listdir})
     methods = loaders._JSON_OPEN_METHODS
     for extension, method in methods.items():
         methods[extension] = {_open: files.open, gzip.open: files.gzip_open}.get(method, method)

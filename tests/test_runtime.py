@@ -450,6 +450,36 @@ def test_botocore_models_load_from_the_archive_as_plain_dicts(tmp_path: Path) ->
     assert not any(file["extract"] for file in inspect_json(out)["files"])
 
 
+def test_served_package_reads_its_data_by_path_inside_the_archive(tmp_path: Path) -> None:
+    """babel (a served package) lists and opens its data files by path: the runtime's views
+    of os and open answer from the archive, and nothing is extracted."""
+    src = write_tree(tmp_path / "src", {
+        "app.py": "from babel import core, localedata\nprint(core.load(), localedata.names())\n",
+        "babel/__init__.py": "",
+        "babel/core.py": """
+            import os
+            def load():
+                name = os.path.join(os.path.dirname(__file__), "global.dat")
+                with open(name, "rb") as file:
+                    return os.path.isfile(name), file.read()
+        """,
+        "babel/localedata.py": """
+            import os
+            _dirname = os.path.join(os.path.dirname(__file__), "locale-data")
+            def names():
+                return sorted(os.listdir(_dirname)), os.path.exists(_dirname + "/en.dat")
+        """,
+        "babel/global.dat": "global",
+        "babel/locale-data/en.dat": "en",
+        "babel/locale-data/fr.dat": "fr",
+    })
+    out = tmp_path / "app.pyz"
+    assert freeze("build", src / "app.py", "-o", out).returncode == 0
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert result.stdout == "(True, b'global') (['en.dat', 'fr.dat'], True)\n", result.stderr
+    assert not any(file["extract"] for file in inspect_json(out)["files"])
+
+
 def test_warnings_show_source_lines_like_the_unfrozen_run(tmp_path: Path) -> None:
     """warnings ask linecache by file name only; bundled modules register their sources."""
     files = {

@@ -142,6 +142,14 @@ CASES = (
         script="pytz_zones.py",
     ),
     Case(
+        "babel",
+        ("babel==2.19.0",),
+        (Run(stdout_has="de_DE: German (Germany) | other\n    1.234.567,891\n"),),
+        script="babel_locales.py",
+        # Locale data are pickles naming babel's modules, read by path (served, not
+        # extracted).
+    ),
+    Case(
         "boto3",
         ("boto3==1.44.5", "botocore==1.44.5", "jmespath==1.1.0", "s3transfer==0.19.3",
          "python-dateutil==2.9.0.post0", "six==1.17.0", "urllib3==2.8.0"),
