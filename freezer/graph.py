@@ -317,11 +317,13 @@ class _Builder:
                 self.add(child, speculative=True)
 
     def _add_longest_module(self, dotted: str) -> None:
-        """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too)."""
+        """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too).
+        Never `pkg.__init__` (a string "__init__" names a method): importing that would
+        run the package's __init__.py again, as another module."""
         while "." in dotted:
             if dotted in self.graph.modules:
                 return
-            if self.resolver.resolve(dotted) is not None:
+            if not dotted.endswith(".__init__") and self.resolver.resolve(dotted) is not None:
                 self.add(dotted, speculative=True)
                 return
             dotted = dotted.rpartition(".")[0]

@@ -294,6 +294,7 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
         "lib/__init__.py": """
             import importlib
             _lazy = {"Config": (__spec__.parent, ".deprecated.config")}
+            CONSTRUCTOR = "__init__"  # a method name, not the module lib.__init__
             def backend(name):
                 return importlib.import_module(f"lib._backends._{name}")
             """,
