@@ -210,6 +210,10 @@ class ArchiveFinder:
         self._records = loader.archive.modules
         self._lazy_names = lazy
         if lazy:
+            # LazyLoader.exec_module imports threading (3.13, 3.12.3+): import it now,
+            # before this finder answers, or a lazy module that threading imports
+            # (_weakrefset) would need LazyLoader to load it.
+            import threading  # noqa: F401
             from importlib.util import LazyLoader
             self._lazy = LazyLoader(loader)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from support import build_app, freeze, inspect_json, run_frozen, write_tree
+import pytest
+
+from support import build_app, freeze, inspect_json, installed_pythons, run_frozen, write_tree
 
 # `check` makes re's parser refuse to run, so a pattern compiled then must come from the
 # archive's table.  The pattern is built at run time: the scanner cannot see it.
@@ -40,6 +42,17 @@ def test_traced_run_prebuilds_its_patterns_and_makes_used_lazy_modules_eager(
     assert "unused" in lazy and "used" not in lazy
     ran = run_frozen(traced, "check", tmp_path=tmp_path)
     assert (ran.returncode, ran.stdout) == (0, "['Traced', 'TRACEDD'] used\n"), ran.stderr
+
+
+@pytest.mark.parametrize("python", installed_pythons(), ids=lambda p: p.parent.parent.name)
+def test_lazy_and_traced_archives_run_on_every_version(python: Path, tmp_path: Path) -> None:
+    """LazyLoader imports threading when a lazy module first loads (3.13, 3.12.3+): the
+    standard-library modules threading imports may be lazy themselves."""
+    for args in (["--lazy"], ["--lazy", "--trace", ""]):
+        built = build_app(tmp_path, APP, *args, "--python", python, name="app.pyz")
+        assert "_weakrefset" in inspect_json(built)["lazy"] or "--trace" in args
+        ran = run_frozen(built, tmp_path=tmp_path, python=python)
+        assert (ran.returncode, ran.stdout) == (0, "['Traced', 'TRACEDD'] used\n"), ran.stderr
 
 
 def test_trace_reports_runs_that_fail(tmp_path: Path) -> None:
