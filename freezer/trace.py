@@ -49,18 +49,21 @@ def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
             output = Path(scratch, "trace")
             output.unlink(missing_ok=True)
             proc = _run(target, archive, arguments, output)
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+            said = f": {detail[0]}" if detail else ""
             if not output.is_file():
-                detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
                 raise FreezeError(f"--trace {arguments!r}: the run stopped before it could "
-                                  f"report (exit status {proc.returncode}"
-                                  f"{': ' + detail[0] if detail else ''}); "
+                                  f"report (exit status {proc.returncode}{said}); "
                                   "fix the run or leave this --trace out")
             found, modules = marshal.loads(output.read_bytes())
             patterns.update(found)
             loaded.update(modules)
-            if proc.returncode != 0:
+            if b"Traceback (most recent call last):" in proc.stderr:
+                warnings.append(f"--trace {arguments!r}: the run failed{said}; what it did "
+                                "before is used, but a run that works traces better")
+            elif proc.returncode != 0:
                 warnings.append(f"--trace {arguments!r}: the run exited with status "
-                                f"{proc.returncode}; what it did before is used")
+                                f"{proc.returncode}{said}; what it did before is used")
     return Trace(frozenset(patterns), frozenset(loaded), tuple(warnings))
 
 

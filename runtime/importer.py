@@ -36,10 +36,19 @@ def _lazycache(linecache, module):
 
 
 def register_sources(linecache, loader):
-    """Once linecache loads, the bundled modules that ran before it."""
+    """Once linecache loads, the bundled modules that ran before it.  A module that
+    LazyLoader has not run yet is left alone: touching any attribute would run it
+    here, perhaps in the middle of the import cycle that made linecache load, and
+    it registers when it runs."""
     for module in list(sys.modules.values()):
-        if getattr(module, "__loader__", None) is loader:
+        if not _waiting(module) and getattr(module, "__loader__", None) is loader:
             _lazycache(linecache, module)
+
+
+def _waiting(module):
+    """A module LazyLoader has not run yet (its class, unlike its attributes, can be
+    looked at without running it)."""
+    return type(module).__name__ == "_LazyModule"
 
 
 def seed_regexes(compiler, loader):
@@ -79,11 +88,9 @@ PATCHES = {
 
 def write_trace(patterns, path):
     """What `freeze build --trace` learns from a run: the regular expressions it
-    compiled beyond the build's table, and the modules it loaded (a module that
-    LazyLoader never ran is still of class _LazyModule)."""
+    compiled beyond the build's table, and the modules it loaded."""
     import marshal
-    loaded = [name for name, module in list(sys.modules.items())
-              if type(module).__name__ != "_LazyModule"]
+    loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
     with open(path, "wb") as file:
         marshal.dump((list(patterns), loaded), file)
 

@@ -202,6 +202,20 @@ def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_bui
         "late body False\nuser's choice kept False\n")
 
 
+def test_lazy_modules_waiting_to_load_stay_waiting_when_linecache_loads(tmp_path: Path) -> None:
+    """linecache loading midway through an import cycle registers the bundled modules'
+    sources; one still waiting for LazyLoader must not run then (markdown-it, flake8)."""
+    frozen = build_app(tmp_path, {
+        "app.py": "import pkg\nprint(pkg.B.__name__)\n",
+        "pkg/__init__.py": "from . import a\nfrom .b import B\n",
+        "pkg/a.py": "from .b import B\n",
+        "pkg/b.py": "import linecache\nclass B:\n    pass\n",
+    }, "--lazy")
+    assert "pkg.a" in inspect_json(frozen)["lazy"]
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "B\n"), ran.stderr
+
+
 def test_lazy_policy_defers_only_modules_that_just_define_names(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "src", {
         "app.py": """

@@ -60,6 +60,8 @@ def test_trace_reports_runs_that_fail(tmp_path: Path) -> None:
         import os, sys
         if sys.argv[1] == "crash":
             os._exit(3)
+        if sys.argv[1] == "raise":
+            raise LookupError("no such record")
         sys.exit(int(sys.argv[1]))
     """})
     out = tmp_path / "app.pyz"
@@ -75,6 +77,10 @@ def test_trace_reports_runs_that_fail(tmp_path: Path) -> None:
     assert failed.returncode == 0
     assert ("warning: --trace '4': the run exited with status 4; what it did before is used"
             in failed.stderr)
+    raised = freeze("build", "app.py", "--trace", "raise", "-o", out, cwd=src)
+    assert raised.returncode == 0
+    assert ("warning: --trace 'raise': the run failed: LookupError: no such record; what it "
+            "did before is used, but a run that works traces better" in raised.stderr)
 
 
 def test_traced_lambda_handler_is_imported(tmp_path: Path) -> None:
