@@ -429,7 +429,7 @@ def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None
 def test_botocore_models_load_from_the_archive_as_plain_dicts(tmp_path: Path) -> None:
     """The botocore.loaders patch: model files are found and read inside the archive, and
     decoded into plain dicts (same order) where botocore asks json for OrderedDicts."""
-    src = write_tree(tmp_path / "src", {
+    assert_runs_in_place(tmp_path, {
         "app.py": """
             import json
             from collections import OrderedDict
@@ -456,18 +456,13 @@ def test_botocore_models_load_from_the_archive_as_plain_dicts(tmp_path: Path) ->
                             return json.loads(fp.read().decode(), object_pairs_hook=OrderedDict)
         """,
         "botocore/data/s3/service-2.json": '{"z": 1, "b": {"c": 2}, "a": 3}',
-    })
-    out = tmp_path / "app.pyz"
-    assert freeze("build", src / "app.py", "-o", out).returncode == 0
-    result = run_frozen(out, tmp_path=tmp_path)
-    assert result.stdout == "dict ['z', 'b', 'a'] dict\nOrderedDict\n['1']\n", result.stderr
-    assert not any(file["extract"] for file in inspect_json(out)["files"])
+    }, "dict ['z', 'b', 'a'] dict\nOrderedDict\n['1']\n")
 
 
 def test_served_package_reads_its_data_by_path_inside_the_archive(tmp_path: Path) -> None:
     """babel (a served package) lists and opens its data files by path: the runtime's views
     of os and open answer from the archive, and nothing is extracted."""
-    src = write_tree(tmp_path / "src", {
+    assert_runs_in_place(tmp_path, {
         "app.py": "from babel import core, localedata\nprint(core.load(), localedata.names())\n",
         "babel/__init__.py": "",
         "babel/core.py": """
@@ -486,12 +481,15 @@ def test_served_package_reads_its_data_by_path_inside_the_archive(tmp_path: Path
         "babel/global.dat": "global",
         "babel/locale-data/en.dat": "en",
         "babel/locale-data/fr.dat": "fr",
-    })
-    out = tmp_path / "app.pyz"
-    assert freeze("build", src / "app.py", "-o", out).returncode == 0
-    result = run_frozen(out, tmp_path=tmp_path)
-    assert result.stdout == "(True, b'global') (['en.dat', 'fr.dat'], True)\n", result.stderr
-    assert not any(file["extract"] for file in inspect_json(out)["files"])
+    }, "(True, b'global') (['en.dat', 'fr.dat'], True)\n")
+
+
+def assert_runs_in_place(tmp_path: Path, files: dict[str, str], stdout: str) -> None:
+    """Freeze `files` and run the archive: it prints `stdout` and extracted nothing."""
+    frozen = build_app(tmp_path, files)
+    result = run_frozen(frozen, tmp_path=tmp_path)
+    assert result.stdout == stdout, result.stderr
+    assert not any(file["extract"] for file in inspect_json(frozen)["files"])
 
 
 def test_warnings_show_source_lines_like_the_unfrozen_run(tmp_path: Path) -> None:
