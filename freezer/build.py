@@ -97,7 +97,9 @@ def build(options: Options) -> Result:
     blobs = _compile(tgt, modules, options.aws_lambda, store)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
-        lazy=graph.lazy_modules(modules, tgt.frozen_modules) if options.lazy else frozenset(),
+        # The entry stays eager: a Lambda handler's init must fail at its import.
+        lazy=(graph.lazy_modules(modules, tgt.frozen_modules) - {entry[1]} if options.lazy
+              else frozenset()),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},

@@ -111,12 +111,15 @@ def test_bootstrap_works_for_any_module_name(tmp_path: Path) -> None:
     assert ran.stdout == "app_handler\n", ran.stderr
 
 
-def test_init_error_propagates_unchanged(tmp_path: Path) -> None:
-    files = {"lambda_function.py": "import json\nraise ValueError('bad config: MISSING')\n"}
-    root = unzip(build_package(tmp_path, files), tmp_path / "task")
+@pytest.mark.parametrize("args", [(), ("--lazy",)], ids=["eager", "lazy"])
+def test_init_error_propagates_unchanged(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Raised while the handler module is imported, with --lazy too: the entry stays eager."""
+    files = {"lambda_function.py": "import json\nCONFIG = int('MISSING')\n"}
+    root = unzip(build_package(tmp_path, files, *args), tmp_path / "task")
     ran = invoke(root, tmp_path)
     assert ran.returncode == 1
-    assert ran.stderr.splitlines()[-1] == "ValueError: bad config: MISSING"
+    assert ran.stderr.splitlines()[-1] == "ValueError: invalid literal for int() with base 10: 'MISSING'"
+    assert 'File "<string>", line 4, in <module>' in ran.stderr  # the import line of _INVOKE
     assert 'lambda_function.py", line 2, in <module>' in ran.stderr
 
 
