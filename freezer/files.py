@@ -83,11 +83,10 @@ def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
     """Data files, metadata and libraries for the bundled modules of `graph`."""
     files = Files()
     bundled = graph.bundled()
-    suffixes = (*target.source_suffixes, *target.bytecode_suffixes, *target.extension_suffixes)
     for module in bundled:
         if module.spec.is_package and module.spec.kind != NAMESPACE:
             folder = os.path.dirname(module.spec.origin)
-            for relative, path in package_data(folder, suffixes):
+            for relative, path in package_data(folder, target.module_suffixes):
                 files.data[f"{package_folder(module)}/{relative}"] = path
         if module.spec.kind == EXTENSION:
             files.data[module_path(module)] = module.spec.origin

@@ -33,10 +33,10 @@ from .target import Target
 MAIN = "__main__"
 # What generated extension modules import from C: every cffi module imports its backend.
 _NATIVE_IMPORTS = (b"_cffi_backend",)
-# Names compiled into an extension module (Cython and mypyc keep the modules they
-# import as NUL-terminated strings): candidates, like strings in a source.
 # A pickle of protocol 2 or later (babel writes 2, pickle's default is 4 or 5).
 _PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
+# Names compiled into an extension module (Cython and mypyc keep the modules they
+# import as NUL-terminated strings): candidates, like strings in a source.
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
 _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
@@ -208,9 +208,8 @@ class _Builder:
         top = package.name.partition(".")[0]
         # Opcodes sit right before names ('c' of GLOBAL): no word boundary to rely on.
         dotted = re.compile(re.escape(top.encode()) + rb"(?:\.[A-Za-z_]\w*)+")
-        suffixes = (*self.target.source_suffixes, *self.target.bytecode_suffixes,
-                    *self.target.extension_suffixes)
-        for _, path in package_data(os.path.dirname(package.spec.origin), suffixes):
+        folder = os.path.dirname(package.spec.origin)
+        for _, path in package_data(folder, self.target.module_suffixes):
             with open(path, "rb") as file:
                 if not _PICKLE_START.match(file.read(2)):
                     continue

@@ -71,6 +71,11 @@ class Target:
     def short_version(self) -> str:
         return f"{self.version[0]}.{self.version[1]}"
 
+    @property
+    def module_suffixes(self) -> tuple[str, ...]:
+        """Every file suffix its import system loads a module from."""
+        return (*self.source_suffixes, *self.bytecode_suffixes, *self.extension_suffixes)
+
     def provides(self, origin: str) -> bool:
         """The file is part of the interpreter's standard library (not site-packages).
 
