@@ -48,7 +48,7 @@ MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metada
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder): files that must be real
 MANIFEST_REGEXES = "regexes"  # (offset, size, digest, engine key) or None: prebuilt regexes
 MANIFEST_GC_FREEZE = "gc_freeze"  # bool: see importer.ArchiveLoader.exec_module
-MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.trace)
+MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.write_trace)
 # The extraction set's folder is "" when the files are written to the user cache
 # at run time (key names the cache folder), or a path relative to the archive's
 # folder where the files already are (a Lambda package ships them unzipped).  Files
