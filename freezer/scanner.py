@@ -357,6 +357,10 @@ class _Walker:
         self._calls = _CallFinder(self) if dynamic else None
         self._functions = 0
         self._optional = 0
+        # Names bound where an import may have failed (`has_simplejson = True` after
+        # `import simplejson` in a guarded try): imports under `if name:` are optional.
+        self._optional_flags: set[str] = set()
+        self._flagging = 0
 
     def add(self, node: cst.CSTNode, module: str, names: tuple[str, ...] = (),
             dynamic: bool = False, anchor: Optional[str] = None) -> None:
@@ -384,12 +388,18 @@ class _Walker:
                 else:
                     if isinstance(small, cst.Assign) and not self._functions:
                         self._bind(small)
+                    if isinstance(small, cst.Assign) and (self._optional or self._flagging):
+                        self._optional_flags.update(
+                            t.target.value for t in small.targets if isinstance(t.target, cst.Name))
                     if self._calls is not None:
                         _visit([small], self._calls)
         elif isinstance(node, cst.If):
             truth = self._conditions.truth(node.test)
+            flagged = isinstance(node.test, cst.Name) and node.test.value in self._optional_flags
             if truth is not False:
+                self._optional += flagged
                 self._block(node.body)
+                self._optional -= flagged
             if truth is not True and node.orelse is not None:
                 self._statement(node.orelse)
         elif isinstance(node, (cst.Try, cst.TryStar)):
@@ -399,9 +409,12 @@ class _Walker:
             for handler in node.handlers:  # fallbacks run only when an import failed
                 self._block(handler.body)
             self._optional -= guarded
-            for part in (node.orelse, node.finalbody):
-                if part is not None:
-                    self._block(part.body)
+            if node.orelse is not None:  # runs when the imports worked: a flag set here
+                self._flagging += guarded  # says so, but its own imports are required
+                self._block(node.orelse.body)
+                self._flagging -= guarded
+            if node.finalbody is not None:
+                self._block(node.finalbody.body)
         elif isinstance(node, cst.With) and any(_suppresses_import_error(item.item)
                                                 for item in node.items):
             self._optional += 1

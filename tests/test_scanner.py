@@ -188,6 +188,37 @@ def test_optional_else_and_finally_are_not_guarded() -> None:
     assert records(code) == [R("a", line=2, optional=True), R("b", line=6), R("c", line=8)]
 
 
+def test_imports_under_a_flag_an_optional_import_set_are_optional() -> None:
+    """requests: `has_simplejson = True` after `import simplejson` in a guarded try, then
+    `if has_simplejson: from simplejson import ...`; the try's else sets flags too."""
+    code = """\
+        has_simplejson = False
+        try:
+            import simplejson as json
+            has_simplejson = True
+        except ImportError:
+            import json
+        try:
+            import ujson
+        except ImportError:
+            HAS_UJSON = False
+        else:
+            HAS_UJSON = True
+        if has_simplejson:
+            from simplejson import JSONDecodeError
+        if HAS_UJSON:
+            import ujson.extra
+        if json:
+            import required_anyway
+        """
+    assert records(code) == [
+        R("simplejson", line=3, optional=True), R("json", line=6, optional=True),
+        R("ujson", line=8, optional=True),
+        R("simplejson", ("JSONDecodeError",), line=14, optional=True),
+        R("ujson.extra", line=16, optional=True), R("required_anyway", line=18),
+    ]
+
+
 def test_optional_inside_function() -> None:
     code = """\
         def f():
