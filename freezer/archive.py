@@ -7,6 +7,7 @@ records, deduplicated blobs, fixed timestamps) and appears atomically.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import marshal
 import os
@@ -108,8 +109,10 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     for path in sorted(files):
         offset, size = payload.put(files[path])
         file_records[path] = (offset, size, boot.digest(files[path]))
-    key = boot.digest(b"".join(path.encode() + b"\0" + boot.digest(extract[path])
-                               for path in sorted(extract)))
+    # Names the extraction folder shared by every archive with the same files: a
+    # strong hash, as a collision would hand one app another's files.
+    key = _strong_digest(b"".join(path.encode() + b"\0" + _strong_digest(extract[path])
+                                  for path in sorted(extract)))
     regexes = None
     if layout.regexes is not None:
         engine, table = layout.regexes
@@ -131,6 +134,10 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
     return _append_zip(payload.data, Path(boot.__file__).read_bytes(), layout.boot_code, trailer)
+
+
+def _strong_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def extraction_set(paths: Iterable[str], files: Mapping[str, bytes],
