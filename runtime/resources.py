@@ -222,7 +222,9 @@ class ArchiveFiles:
         path = os.fspath(path)
         if not path.startswith(self._prefix):
             return None
-        inner = posixpath.normpath(path[len(self._prefix):])
+        inner = path[len(self._prefix):]
+        if "//" in inner or "/." in "/" + inner or inner.endswith("/"):
+            inner = posixpath.normpath(inner)  # only these spellings are not normal already
         return "" if inner == "." else inner
 
     def listdir(self, path="."):
