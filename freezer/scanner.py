@@ -361,6 +361,9 @@ class _Walker:
         # `import simplejson` in a guarded try): imports under `if name:` are optional.
         self._optional_flags: set[str] = set()
         self._flagging = 0
+        # Names imported from other modules at module level (`from .compat import PY3`):
+        # what `if PY3:` decides is that module's business, both branches optional.
+        self._imported_names: set[str] = set()
 
     def add(self, node: cst.CSTNode, module: str, names: tuple[str, ...] = (),
             dynamic: bool = False, anchor: Optional[str] = None) -> None:
@@ -395,13 +398,17 @@ class _Walker:
                         _visit([small], self._calls)
         elif isinstance(node, cst.If):
             truth = self._conditions.truth(node.test)
-            flagged = isinstance(node.test, cst.Name) and node.test.value in self._optional_flags
+            flag = _flag_name(node.test)
+            flagged = flag in self._optional_flags
+            imported = truth is None and flag in self._imported_names
             if truth is not False:
-                self._optional += flagged
+                self._optional += flagged or imported
                 self._block(node.body)
-                self._optional -= flagged
+                self._optional -= flagged or imported
             if truth is not True and node.orelse is not None:
+                self._optional += imported
                 self._statement(node.orelse)
+                self._optional -= imported
         elif isinstance(node, (cst.Try, cst.TryStar)):
             guarded = any(_catches_import_error(handler) for handler in node.handlers)
             self._optional += guarded
@@ -449,7 +456,17 @@ class _Walker:
             names: tuple[str, ...] = ("*",)
         else:
             names = tuple(get_full_name_for_node(alias.name) for alias in node.names)
+            if not self._functions:
+                self._imported_names.update(
+                    alias.evaluated_alias or alias.evaluated_name for alias in node.names)
         self.add(node, dots + module, names)
+
+
+def _flag_name(test: cst.BaseExpression) -> Optional[str]:
+    """The name an `if` tests, as in `if PY3:` or `if not PY3:`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    return test.value if isinstance(test, cst.Name) else None
 
 
 class _CallFinder(_Visitor):

@@ -219,6 +219,35 @@ def test_imports_under_a_flag_an_optional_import_set_are_optional() -> None:
     ]
 
 
+def test_imports_under_a_flag_from_another_module_are_optional() -> None:
+    """defusedxml: `from .common import PY3`, then `if PY3: ... else: import xmlrpclib`;
+    httpie: `if is_windows: import colorama`. The flag's module decides: both branches are
+    optional. A flag known here, or a name bound here, decides as usual."""
+    code = """\
+        import sys
+        from .common import PY3, is_windows as WINDOWS
+        if PY3:
+            import xmlrpc.client
+        else:
+            import xmlrpclib
+        if not WINDOWS:
+            import termios
+        local = sys.argv[1:]
+        if local:
+            import needed
+        def f():
+            from elsewhere import late
+        if late:
+            import also_needed
+        """
+    assert records(code) == [
+        R("sys", line=1), R(".common", ("PY3", "is_windows"), line=2),
+        R("xmlrpc.client", line=4, optional=True), R("xmlrpclib", line=6, optional=True),
+        R("termios", line=8, optional=True), R("needed", line=11),
+        R("elsewhere", ("late",), line=13, in_function=True), R("also_needed", line=15),
+    ]
+
+
 def test_optional_inside_function() -> None:
     code = """\
         def f():
