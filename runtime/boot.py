@@ -190,8 +190,8 @@ class Archive:
         trailer = os.pread(self.fd, TRAILER_SIZE, max(end - TRAILER_SIZE, 0))
         magic_end = len(TRAILER_MAGIC)
         if len(trailer) != TRAILER_SIZE or trailer[:magic_end] != TRAILER_MAGIC:
-            raise ArchiveError("{}: not a freeze archive (no trailer); rebuild it "
-                               "with `freeze build`".format(self.path))
+            raise ArchiveError("{}: not an archive of this version of freeze (no trailer "
+                               "it reads); rebuild it with `freeze build`".format(self.path))
         offset = int.from_bytes(trailer[magic_end:magic_end + 8], "little")
         size = int.from_bytes(trailer[magic_end + 8:magic_end + 16], "little")
         data = os.pread(self.fd, size, offset)

@@ -201,7 +201,7 @@ def test_inspect_rejects_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
     other = tmp_path / "other.zip"
     other.write_bytes(b"PK\x05\x06" + bytes(18))
     line = one_line_error(freeze("inspect", other))
-    assert "not a freeze archive" in line
+    assert "not an archive of this version of freeze" in line
 
 
 def test_app_module_shadowing_a_stdlib_name_is_bundled_and_wins(tmp_path: Path) -> None:
