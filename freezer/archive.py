@@ -52,7 +52,7 @@ class Layout:
     shipped: str = ""
     # Prebuilt regular expressions: (engine key, marshal'd table), see freezer/regexes.py.
     regexes: Optional[tuple[tuple, bytes]] = None
-    # Pause the cyclic garbage collector while bundled modules import and freeze
+    # All but pause the cyclic garbage collector while bundled modules import, and freeze
     # what they built (runtime/importer.py ArchiveLoader.exec_module).
     gc_freeze: bool = True
     # A trace build's archive records its run (freezer/trace.py).

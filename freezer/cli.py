@@ -58,8 +58,8 @@ def main() -> None:
                    "on first use (importlib.util.LazyLoader), the app's and the "
                    "standard library's.")
 @click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
-              help="Pause the cyclic garbage collector while bundled modules import, "
-                   "then gc.freeze() what they built.")
+              help="Collect cyclic garbage only every 100,000 allocations while bundled "
+                   "modules import, then gc.freeze() what they built.")
 @click.option("--trace", multiple=True, metavar="ARGS",
               help="Run the archive once with ARGS (shell-quoted; '' for none) in this "
                    "folder and use what the run did: the regular expressions it compiled "
@@ -138,7 +138,7 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"python   {info['python']['label']}")
     click.echo(f"entry    {entry['kind']} {target}")
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
-    click.echo("gc       " + ("paused while bundled modules import, then gc.freeze()"
+    click.echo("gc       " + ("eased while bundled modules import, then gc.freeze()"
                              if info["gc_freeze"] else "as Python collects"))
     extracted = sum(f["extract"] for f in info["files"])
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "

@@ -97,6 +97,10 @@ def write_trace(patterns, path):
 
 # Bundled module bodies running now, in any thread (list.append and pop are atomic).
 _RUNNING = []
+# The collector's first threshold while they run: a big app's imports allocate fewer
+# (the boto3 handler about 85,000), and a program that runs inside an import (a
+# script whose work is `import game`) is still collected, every 100,000.
+_IMPORT_THRESHOLD = 100_000
 
 
 def _fatal(exc):
@@ -140,14 +144,15 @@ class ArchiveLoader:
         return None
 
     def exec_module(self, module):
-        """Run the module's body.  With gc_freeze, no cyclic collection runs while
-        bundled modules import, and what they built is frozen (gc.freeze) once the
-        outermost one returns: start-up objects live as long as the program, yet
+        """Run the module's body.  With gc_freeze, cyclic collection all but pauses
+        while bundled modules import, and what they built is frozen (gc.freeze) once
+        the outermost one returns: start-up objects live as long as the program, yet
         each full collection would visit them all to free almost nothing (the
         benchmark's boto3 handler starts a third faster without)."""
         outermost = self._gc_freeze and not _RUNNING and gc.isenabled()
         if outermost:
-            gc.disable()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(_IMPORT_THRESHOLD, *thresholds[1:])
         _RUNNING.append(module)
         try:
             name = module.__spec__.name
@@ -160,8 +165,9 @@ class ArchiveLoader:
         finally:
             _RUNNING.pop()
             if outermost:
+                if gc.get_threshold()[0] == _IMPORT_THRESHOLD:  # not changed meanwhile
+                    gc.set_threshold(*thresholds)
                 gc.freeze()
-                gc.enable()
 
     def get_code(self, fullname):
         record = self._record(fullname)

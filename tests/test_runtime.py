@@ -162,9 +162,9 @@ def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_bui
     files = {
         "app.py": """
             import gc
-            print("main before imports", gc.isenabled(), gc.get_freeze_count() > 0)
+            print("main before imports", gc.get_threshold()[0], gc.get_freeze_count() > 0)
             import outer
-            print("after imports", gc.isenabled(), gc.get_freeze_count() > 0)
+            print("after imports", gc.get_threshold()[0], gc.get_freeze_count() > 0)
 
             class Node:
                 pass
@@ -178,28 +178,41 @@ def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_bui
             try:
                 import broken
             except ZeroDivisionError:
-                print("after a failed import", gc.isenabled())
+                print("after a failed import", gc.get_threshold()[0])
+            import busy
+            gc.set_threshold(500)
+            import retunes
+            print("user's threshold kept", gc.get_threshold()[0])
             gc.disable()
             import late
             print("user's choice kept", gc.isenabled())
         """,
-        "outer.py": "import gc, inner\nprint('outer body', gc.isenabled())\n",
-        "inner.py": "import gc\nprint('inner body', gc.isenabled())\n",
+        "outer.py": "import gc, inner\nprint('outer body', gc.get_threshold()[0])\n",
+        "inner.py": "import gc\nprint('inner body', gc.get_threshold()[0])\n",
         "broken.py": "1 / 0\n",
-        "late.py": "import gc\nprint('late body', gc.isenabled())\n",
+        "busy.py": """
+            import gc  # a program whose work runs inside an import is still collected
+            before = gc.get_stats()[0]["collections"]
+            for _ in range(150_000):
+                cycle = []
+                cycle.append(cycle)
+            print("collected while importing", gc.get_stats()[0]["collections"] > before)
+        """,
+        "retunes.py": "import gc\ngc.set_threshold(900)\n",
+        "late.py": "import gc\nprint('late body', gc.isenabled(), gc.get_threshold()[0])\n",
     }
     frozen = build_app(tmp_path, files)
     assert inspect_json(frozen)["gc_freeze"] is True
     assert run_frozen(frozen, tmp_path=tmp_path).stdout == (
-        "main before imports True False\ninner body False\nouter body False\n"
-        "after imports True True\ncycle collected True\nafter a failed import True\n"
-        "late body False\nuser's choice kept False\n")
+        "main before imports 700 False\ninner body 100000\nouter body 100000\n"
+        "after imports 700 True\ncycle collected True\nafter a failed import 700\n"
+        "collected while importing True\nuser's threshold kept 900\nlate body False 900\nuser's choice kept False\n")
     plain = build_app(tmp_path, files, "--no-gc-freeze", name="plain.pyz")
     assert inspect_json(plain)["gc_freeze"] is False
     assert run_frozen(plain, tmp_path=tmp_path).stdout == (
-        "main before imports True False\ninner body True\nouter body True\n"
-        "after imports True False\ncycle collected True\nafter a failed import True\n"
-        "late body False\nuser's choice kept False\n")
+        "main before imports 700 False\ninner body 700\nouter body 700\n"
+        "after imports 700 False\ncycle collected True\nafter a failed import 700\n"
+        "collected while importing True\nuser's threshold kept 900\nlate body False 900\nuser's choice kept False\n")
 
 
 def test_lazy_modules_waiting_to_load_stay_waiting_when_linecache_loads(tmp_path: Path) -> None:
