@@ -166,12 +166,14 @@ class Resolver:
 
 
 def package_data(folder: str, suffixes: tuple[str, ...]) -> Iterable[tuple[str, str]]:
-    """Files of one package that are not modules; subpackages bring their own."""
+    """Files of one package that are not its modules; subpackages bring their own.
+    In a folder that is not a package every file is data, sources too (alembic's
+    project templates hold env.py files that `alembic init` copies)."""
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not _is_package(
             os.path.join(root, d), suffixes))
         for name in sorted(names):
-            if not name.endswith(suffixes):
+            if root != folder or not name.endswith(suffixes):
                 path = os.path.join(root, name)
                 yield os.path.relpath(path, folder).replace(os.sep, "/"), path
 

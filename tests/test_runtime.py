@@ -497,6 +497,22 @@ def test_served_package_reads_its_data_by_path_inside_the_archive(tmp_path: Path
     }, "(True, b'global') (['en.dat', 'fr.dat'], True)\n")
 
 
+def test_sources_in_data_folders_travel_as_data(tmp_path: Path) -> None:
+    """alembic's project templates: env.py files in folders that are not packages are
+    data that `alembic init` copies, not modules."""
+    assert_runs_in_place(tmp_path, {
+        "app.py": """
+            from importlib.resources import files
+            import tool
+            template = files(tool) / "templates" / "generic"
+            print(sorted(p.name for p in template.iterdir()), (template / "env.py").read_text())
+        """,
+        "tool/__init__.py": "",
+        "tool/templates/generic/env.py": "print('migrations')\n",
+        "tool/templates/generic/script.py.mako": "${up}\n",
+    }, "['env.py', 'script.py.mako'] print('migrations')\n\n")
+
+
 def assert_runs_in_place(tmp_path: Path, files: dict[str, str], stdout: str) -> None:
     """Freeze `files` and run the archive: it prints `stdout` and extracted nothing."""
     frozen = build_app(tmp_path, files)
