@@ -38,6 +38,8 @@ _PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
 # Names compiled into an extension module (Cython and mypyc keep the modules they
 # import as NUL-terminated strings): candidates, like strings in a source.
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
+# Names that strings in a package may join to its name, but that are not modules.
+_NOT_MODULES = frozenset({"__init__", "__pycache__"})
 _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
 
@@ -318,11 +320,13 @@ class _Builder:
     def _add_longest_module(self, dotted: str) -> None:
         """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too).
         Never `pkg.__init__` (a string "__init__" names a method): importing that would
-        run the package's __init__.py again, as another module."""
+        run the package's __init__.py again, as another module; nor a `__pycache__`
+        folder, which a string names to skip it."""
         while "." in dotted:
             if dotted in self.graph.modules:
                 return
-            if not dotted.endswith(".__init__") and self.resolver.resolve(dotted) is not None:
+            last = dotted.rpartition(".")[2]
+            if last not in _NOT_MODULES and self.resolver.resolve(dotted) is not None:
                 self.add(dotted, speculative=True)
                 return
             dotted = dotted.rpartition(".")[0]

@@ -295,6 +295,7 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
             import importlib
             _lazy = {"Config": (__spec__.parent, ".deprecated.config")}
             CONSTRUCTOR = "__init__"  # a method name, not the module lib.__init__
+            SKIPPED = "__pycache__"  # a folder, not a namespace package
             def backend(name):
                 return importlib.import_module(f"lib._backends._{name}")
             """,
@@ -304,6 +305,7 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
         "lib/_backends/_asyncio.py": "",
         "lib/_backends/_trio.py": "import no_such_event_loop\n",
         "lib/_backends/helpers.py": "",
+        "lib/__pycache__/stale.txt": "",
     })
     graph = graph_of(target, tree)
     assert bundled_names(graph) == {
