@@ -218,15 +218,22 @@ def _where(filename: str, line: int) -> str:
 def _check(modules: graph.Graph, strict: bool) -> list[str]:
     """Warnings for the user; ResolveError for what CPython would refuse (or --strict)."""
     errors, warnings = [], []
+    not_found: dict[tuple[str, str], list[graph.Missing]] = {}  # one warning per package
     for missing in modules.missing:
         if missing.optional:
             continue
-        where = _where(missing.filename, missing.line)
         if missing.reason != "not found":
+            where = _where(missing.filename, missing.line)
             errors.append(f"{where}: {missing.reason} ({missing.name!r} in {missing.importer})")
         else:
-            warnings.append(f"{where}: cannot find module {missing.name!r} "
-                            f"(imported by {missing.importer})")
+            top = missing.name.partition(".")[0]
+            not_found.setdefault((missing.importer, top), []).append(missing)
+    for (importer, top), group in not_found.items():
+        first = group[0]
+        more = (f"; {len(group) - 1} more import{'s' if len(group) > 2 else ''} of {top!r} "
+                "there" if len(group) > 1 else "")
+        warnings.append(f"{_where(first.filename, first.line)}: cannot find module "
+                        f"{first.name!r} (imported by {importer}{more})")
     for module in modules.modules.values():
         if module.bundled and module.spec.kind == BYTECODE:
             warnings.append(f"{module.name}: bytecode without source ({module.spec.origin}); "

@@ -361,8 +361,9 @@ class _Walker:
         # `import simplejson` in a guarded try): imports under `if name:` are optional.
         self._optional_flags: set[str] = set()
         self._flagging = 0
-        # Names imported from other modules at module level (`from .compat import PY3`):
-        # what `if PY3:` decides is that module's business, both branches optional.
+        # Names imported at module level (`from .compat import PY3`, `import cython`):
+        # what `if PY3:` or `if cython.compiled:` decides is the other module's
+        # business, so both branches are optional.
         self._imported_names: set[str] = set()
 
     def add(self, node: cst.CSTNode, module: str, names: tuple[str, ...] = (),
@@ -447,7 +448,10 @@ class _Walker:
 
     def _import(self, node: cst.Import) -> None:
         for alias in node.names:
-            self.add(node, get_full_name_for_node(alias.name))
+            name = get_full_name_for_node(alias.name)
+            self.add(node, name)
+            if not self._functions:
+                self._imported_names.add(alias.evaluated_alias or name.partition(".")[0])
 
     def _import_from(self, node: cst.ImportFrom) -> None:
         dots = "." * len(node.relative)
@@ -463,9 +467,12 @@ class _Walker:
 
 
 def _flag_name(test: cst.BaseExpression) -> Optional[str]:
-    """The name an `if` tests, as in `if PY3:` or `if not PY3:`."""
+    """The name an `if` tests, as in `if PY3:`, `if not PY3:` or `if cython.compiled:`
+    (sqlalchemy: `cython` is the real module, or a stand-in where it is missing)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
+    while isinstance(test, cst.Attribute):
+        test = test.value
     return test.value if isinstance(test, cst.Name) else None
 
 

@@ -138,13 +138,15 @@ def test_missing_import_warns_with_file_line_and_strict_fails(tmp_path: Path) ->
 
             def later():
                 import not_installed_anywhere
+                from not_installed_anywhere.sub import thing
+                from not_installed_anywhere import other
         """,
     })
     built = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
     assert built.returncode == 0
     warnings = [l for l in built.stderr.splitlines() if l.startswith("warning:")]
     assert warnings == ["warning: app.py:9: cannot find module 'not_installed_anywhere' "
-                        "(imported by __main__)"]
+                        "(imported by __main__; 2 more imports of 'not_installed_anywhere' there)"]
     strict = one_line_error(freeze("build", "app.py", "--strict", "-o", tmp_path / "y.pyz", cwd=src))
     assert "not_installed_anywhere" in strict and "--strict" in strict
 
