@@ -38,6 +38,15 @@ _PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
 # Names compiled into an extension module (Cython and mypyc keep the modules they
 # import as NUL-terminated strings): candidates, like strings in a source.
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
+# Modules that exist on one platform only: importing one elsewhere is a branch that
+# cannot run there (textual's Windows driver imports msvcrt), so its absence is quiet.
+_PLATFORM_MODULES = {
+    **dict.fromkeys(("msvcrt", "winreg", "_winreg", "_winapi", "winsound", "_overlapped", "nt",
+                     "_msi", "msilib", "win32api", "win32con", "win32file", "win32event",
+                     "win32process", "win32pipe", "win32com", "pywintypes", "pythoncom",
+                     "winerror"), "win32"),
+    **dict.fromkeys(("_scproxy", "objc", "AppKit", "Foundation", "CoreFoundation"), "darwin"),
+}
 # Names that strings in a package may join to its name, but that are not modules.
 _NOT_MODULES = frozenset({"__init__", "__pycache__"})
 _SCANNER_ID = cache.code_id(scanner.__file__)
@@ -360,13 +369,15 @@ class _Builder:
         """Record a missing import; only reported ones pay for a line number."""
         record = records[index]
         origin = self.twins.get(importer.name, importer.spec.origin or "")
+        optional = (record.optional or importer.speculative
+                    or _PLATFORM_MODULES.get(name.partition(".")[0], self.target.platform)
+                    != self.target.platform)
         line = 0
-        if not (record.optional or importer.speculative):
+        if not optional:
             if origin not in self.lines:
                 self.lines[origin] = locate(source, records)
             line = self.lines[origin][index]
-        self.graph.missing.append(Missing(name, importer.name, origin, line,
-                                          record.optional or importer.speculative, reason))
+        self.graph.missing.append(Missing(name, importer.name, origin, line, optional, reason))
 
     def run(self) -> None:
         """Follow queued modules in order, analysing each wave of them in parallel."""
