@@ -165,8 +165,8 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     walker.walk(module.body)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     usage = _UsageFinder(package_calls)
-    if any(word in text for word in ("__file__", "iter_modules", "walk_packages", "as_file",
-                                     "resources.path", *package_calls)):
+    if any(word in text for word in ("__file__", "__path__[", "iter_modules", "walk_packages",
+                                     "as_file", "resources.path", *package_calls)):
         _visit(module.body, usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
     patterns = _PatternFinder(module.body)
@@ -605,7 +605,7 @@ class _UsageFinder(_Visitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node)
-        self._path_calls += callee in _PATH_CALLS
+        self._path_calls += _is_path_call(callee)
         if callee == "as_file" or get_full_name_for_node(node.func) in _REAL_FILE_CALLS:
             self.reads_own_files = True
         if callee in ("iter_modules", "walk_packages"):
@@ -616,18 +616,35 @@ class _UsageFinder(_Visitor):
                 self.named_packages.append(package)
 
     def leave_Call(self, original_node: cst.Call) -> None:
-        self._path_calls -= self._callee(original_node) in _PATH_CALLS
+        self._path_calls -= _is_path_call(self._callee(original_node))
 
     def recover(self) -> None:
         self._path_calls = 0
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # `other.__file__` is another module's file, not ours
+        # `other.__file__` is another module's file: that package reads its files
+        # (alembic: `Path(alembic.__file__).parent / "templates"`).
+        if node.attr.value == "__file__" and self._path_calls:
+            owner = get_full_name_for_node(node.value)
+            if owner:
+                self.named_packages.append(owner)
+        node.value.visit(self)
         return False
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        # `__path__[0]` is the package's folder, listed or opened by path (pylint).
+        if isinstance(node.value, cst.Name) and node.value.value == "__path__":
+            self.reads_own_files = True
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "__file__" and self._path_calls:
             self.reads_own_files = True
+
+
+def _is_path_call(callee: str) -> bool:
+    """os.path's path builders, and pathlib's classes and their subclasses, which
+    end in Path by convention (sphinx: `_StrPath(__file__).resolve().parent`)."""
+    return callee in _PATH_CALLS or callee.endswith("Path")
 
 
 class _PatternFinder(_Visitor):

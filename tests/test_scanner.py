@@ -519,10 +519,22 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
     ("from pathlib import Path\nDATA = Path(__file__).parent / 'data'\n", True),
     ("import os, dataclasses\nSKIP = os.path.dirname(dataclasses.__file__)\n", False),
     ("print(__file__)\n", False),
+    ("from .util import _StrPath\nHERE = _StrPath(__file__).resolve().parent\n", True),
+    ("import os\nCHECKERS = os.listdir(__path__[0])\n", True),
 ])
 def test_reads_own_files_only_for_paths_built_from_this_modules_file(source: str, expected: bool) -> None:
     from freezer.scanner import analyze
     assert analyze(source, version=(3, 11, 7), platform="linux").reads_own_files is expected
+
+
+def test_paths_built_from_another_modules_file_name_its_package() -> None:
+    """alembic: `Path(alembic.__file__).absolute().parent / "templates"`."""
+    from freezer.scanner import analyze
+    source = ("import alembic, os\nfrom pathlib import Path\n"
+              "TEMPLATES = Path(alembic.__file__).absolute().parent / 'templates'\n"
+              "LOG = print(os.__file__)\n")
+    analysis = analyze(source, version=(3, 11, 7), platform="linux")
+    assert analysis.named_packages == ("alembic",) and not analysis.reads_own_files
 
 
 def test_imports_under_suppress_import_error_are_optional() -> None:
