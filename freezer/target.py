@@ -133,6 +133,11 @@ def console_script(target: Target, name: str) -> str:
     """The `module:attr` a console script of the target environment runs."""
     found = json.loads(_run(target.executable, _CONSOLE_SCRIPT, name))
     if not found:
+        script = os.path.join(os.path.dirname(target.executable), name)
+        if os.path.isfile(script):  # installed with setup(scripts=...), as awscli's `aws`
+            raise EntryError(f"-c {name}: {script} is a plain script, not an entry point; "
+                             f"freeze it as one: `freeze build {script} --python "
+                             f"{target.executable}`")
         raise EntryError(f"-c {name}: no console script of that name is installed for "
                          f"{target.executable}; check `pip show` in that environment")
     return found[0]

@@ -53,8 +53,9 @@ def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
             said = f": {detail[0]}" if detail else ""
             if not output.is_file():
                 raise FreezeError(f"--trace {arguments!r}: the run stopped before it could "
-                                  f"report (exit status {proc.returncode}{said}); "
-                                  "fix the run or leave this --trace out")
+                                  f"report (exit status {proc.returncode}{said}): it was killed "
+                                  "or left through os._exit (mypy does, unless given "
+                                  "--no-fast-exit); fix the run or leave this --trace out")
             found, modules = marshal.loads(output.read_bytes())
             patterns.update(found)
             loaded.update(modules)

@@ -93,6 +93,21 @@ def test_bad_input_is_one_line_and_exit_2(app: Path, tmp_path: Path, args, messa
     assert message in line
 
 
+def test_plain_script_given_as_console_script_says_how_to_freeze_it(app: Path,
+                                                                     tmp_path: Path) -> None:
+    """awscli installs `aws` with setup(scripts=...): a file in bin/, not an entry point."""
+    import subprocess
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    (venv / "bin" / "legacy-tool").write_text("#!/usr/bin/env python\nprint('hi')\n")
+    python = venv / "bin" / "python"
+    line = one_line_error(freeze("build", "-c", "legacy-tool", "--python", python,
+                                 "-o", tmp_path / "x.pyz", cwd=app))
+    assert line == (f"Error: -c legacy-tool: {venv}/bin/legacy-tool is a plain script, not an "
+                    f"entry point; freeze it as one: `freeze build {venv}/bin/legacy-tool "
+                    f"--python {python}`")
+
+
 def test_syntax_error_names_file_and_line(app: Path, tmp_path: Path) -> None:
     (app / "pkg" / "words.py").write_text("def join(args):\n    return (\n\nx = 1\n")
     line = one_line_error(freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=app))

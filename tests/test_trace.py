@@ -68,8 +68,9 @@ def test_trace_reports_runs_that_fail(tmp_path: Path) -> None:
     crashed = freeze("build", "app.py", "--trace", "crash", "-o", out, cwd=src)
     assert crashed.returncode == 2 and not out.exists()
     assert crashed.stderr.strip().splitlines()[-1] == (
-        "Error: --trace 'crash': the run stopped before it could report (exit status 3); "
-        "fix the run or leave this --trace out")
+        "Error: --trace 'crash': the run stopped before it could report (exit status 3): it was "
+        "killed or left through os._exit (mypy does, unless given --no-fast-exit); fix the run "
+        "or leave this --trace out")
     unquoted = freeze("build", "app.py", "--trace", "'open", "-o", out, cwd=src)
     assert unquoted.returncode == 2
     assert "--trace \"'open\": cannot split into arguments" in unquoted.stderr
