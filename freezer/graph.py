@@ -35,6 +35,9 @@ MAIN = "__main__"
 _NATIVE_IMPORTS = (b"_cffi_backend",)
 # A pickle of protocol 2 or later (babel writes 2, pickle's default is 4 or 5).
 _PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
+# Configuration files a package ships, read for the module names they hold.
+_CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".toml", ".json", ".yaml", ".yml")
+_CONFIG_MAX = 256 * 1024
 # Names compiled into an extension module (Cython and mypyc keep the modules they
 # import as NUL-terminated strings): candidates, like strings in a source.
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
@@ -190,7 +193,7 @@ class _Builder:
                 self.queue.append(name)
             self._add_native_imports(module)
         if bundled and spec.is_package and spec.kind != NAMESPACE:
-            self._add_pickled_imports(module)
+            self._add_modules_named_in_data(module)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
@@ -213,18 +216,25 @@ class _Builder:
         names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
         self.hints(module, Analysis([], strings=tuple(names)))
 
-    def _add_pickled_imports(self, package: Module) -> None:
-        """Modules of the package that pickles among its data files name (babel's
-        locale data holds babel.numbers objects): unpickling imports them."""
-        top = package.name.partition(".")[0]
-        # Opcodes sit right before names ('c' of GLOBAL): no word boundary to rely on.
-        dotted = re.compile(re.escape(top.encode()) + rb"(?:\.[A-Za-z_]\w*)+")
+    def _add_modules_named_in_data(self, package: Module) -> None:
+        """Modules of the package that its data files name: pickles (babel's locale
+        data holds babel.numbers objects, which unpickling imports) and small
+        configuration files (alabaster's theme.conf names alabaster.support)."""
+        top = re.escape(package.name.partition(".")[0].encode()) + rb"(?:\.[A-Za-z_]\w*)+"
+        # In a pickle an opcode sits right before a name ('c' of GLOBAL): no boundary.
+        in_pickle, in_text = re.compile(top), re.compile(rb"(?<![\w.])" + top)
         folder = os.path.dirname(package.spec.origin)
-        for _, path in package_data(folder, self.target.module_suffixes):
+        for relative, path in package_data(folder, self.target.module_suffixes):
+            configuration = relative.endswith(_CONFIG_SUFFIXES)
             with open(path, "rb") as file:
-                if not _PICKLE_START.match(file.read(2)):
+                start = file.read(2)
+                if _PICKLE_START.match(start):
+                    dotted = in_pickle
+                elif configuration and os.fstat(file.fileno()).st_size <= _CONFIG_MAX:
+                    dotted = in_text
+                else:
                     continue
-                data = file.read()
+                data = start + file.read()
             for name in dict.fromkeys(match[0].decode() for match in dotted.finditer(data)):
                 self._add_longest_module(name)
 

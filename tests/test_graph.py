@@ -324,16 +324,20 @@ def test_extension_importing_cffi_backend_from_c(target: Target, tmp_path: Path)
 
 
 def test_modules_named_by_pickled_package_data(target: Target, tmp_path: Path) -> None:
-    """babel's locale data are pickles of babel.numbers objects: unpickling imports them."""
+    """babel's locale data are pickles of babel.numbers objects: unpickling imports them;
+    alabaster's theme.conf names alabaster.support. Other text files are not read."""
     tree = write_tree(tmp_path, {"app.py": "import shapes\n", "shapes/__init__.py": "",
                                  "shapes/kinds.py": "", "shapes/more.py": "",
-                                 "shapes/unused.py": "", "shapes/notes.txt": "shapes.unused"})
+                                 "shapes/unused.py": "", "shapes/notes.txt": "shapes.unused",
+                                 "shapes/style.py": "", "shapes/theme.conf":
+                                 "[options]\nstyle = shapes.style.Default\nx = myshapes.unused\n"})
     data = tree / "shapes" / "data"
     data.mkdir()
     (data / "circle.dat").write_bytes(b"\x80\x02cshapes.kinds\nCircle\nq\x00)\x81q\x01.")
     (data / "square.pkl").write_bytes(  # protocol 4: STACK_GLOBAL after two strings
         b"\x80\x04\x8c\x0bshapes.more\x94\x8c\x06Square\x94\x93\x94.")
-    assert bundled_names(graph_of(target, tree)) == {MAIN, "shapes", "shapes.kinds", "shapes.more"}
+    assert bundled_names(graph_of(target, tree)) == {
+        MAIN, "shapes", "shapes.kinds", "shapes.more", "shapes.style"}
 
 
 def test_stdlib_hook_bundles_tzdata_for_zoneinfo(target: Target, tmp_path: Path) -> None:
