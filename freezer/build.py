@@ -87,7 +87,8 @@ def build(options: Options) -> Result:
         module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
         include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
         hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
-        plugins=files.plugins(installed), store=store)
+        plugins=files.plugins(installed), dependencies=files.dependencies(installed),
+        store=store)
     warnings = _check(modules, options.strict)
     if options.aws_lambda and modules.modules[entry[1]].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "

@@ -15,6 +15,7 @@ import csv
 import io
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from .resolver import EXTENSION, NAMESPACE, SOURCE, package_data
 from .target import Target
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
+# `Requires-Dist: name[extras] (>=1) ; marker`: the name, and the rest for the marker.
+_REQUIRES = re.compile(r"^Requires-Dist:\s*([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$", re.MULTILINE)
 
 
 @dataclass
@@ -78,6 +81,20 @@ def plugins(distributions: Sequence[Distribution]) -> dict[str, list[str]]:
     return groups
 
 
+def dependencies(distributions: Sequence[Distribution]) -> dict[str, frozenset[str]]:
+    """Top-level name -> the top-level names its distribution's requirements install:
+    where its strings may name modules of another package (sphinx's built-in
+    extensions are sphinxcontrib.applehelp and the like)."""
+    by_name = {dist.name: dist for dist in distributions}
+    found: dict[str, frozenset[str]] = {}
+    for dist in distributions:
+        required = frozenset(top for name in dist.requires if name in by_name
+                             for top in by_name[name].tops)
+        for top in dist.tops:
+            found[top] = found.get(top, frozenset()) | required
+    return found
+
+
 def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
             extract_packages: Iterable[str]) -> Files:
     """Data files, metadata and libraries for the bundled modules of `graph`."""
@@ -125,6 +142,11 @@ class Distribution:
     tops: frozenset[str]
     libraries: tuple[str, ...]
     entry_points: tuple[tuple[str, str], ...] = ()
+    requires: frozenset[str] = frozenset()  # normalised names, extras' requirements left out
+
+    @property
+    def name(self) -> str:
+        return _normalise(os.path.basename(self.folder).partition("-")[0])
 
 
 def distributions(search_path: Sequence[str]) -> list[Distribution]:
@@ -159,7 +181,24 @@ def _read_distribution(folder: str) -> Distribution:
     if os.path.isfile(top_level):
         with open(top_level, encoding="utf-8") as file:
             tops.update(line.strip() for line in file if line.strip())
-    return Distribution(folder, frozenset(tops), tuple(sorted(libraries)), _entry_points(folder))
+    return Distribution(folder, frozenset(tops), tuple(sorted(libraries)), _entry_points(folder),
+                        _requires(folder))
+
+
+def _requires(folder: str) -> frozenset[str]:
+    """Requires-Dist names from METADATA (PKG-INFO's requires.txt is not read)."""
+    try:
+        with open(os.path.join(folder, "METADATA"), encoding="utf-8", errors="replace") as file:
+            header = file.read().partition("\n\n")[0]
+    except OSError:
+        return frozenset()
+    return frozenset(_normalise(match[1]) for match in _REQUIRES.finditer(header)
+                     if "extra" not in match[2])
+
+
+def _normalise(name: str) -> str:
+    """PEP 503: runs of -, _ and . are one -, lower case."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _entry_points(folder: str) -> tuple[tuple[str, str], ...]:

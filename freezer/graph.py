@@ -139,7 +139,7 @@ class Graph:
 class _Builder:
     def __init__(self, target: Target, resolver: Resolver, exclude: Sequence[str],
                  hooks: Sequence[Hook], plugins: Mapping[str, Sequence[str]],
-                 store: Optional[Cache]) -> None:
+                 dependencies: Mapping[str, frozenset[str]], store: Optional[Cache]) -> None:
         self.target = target
         self.store = store
         self.resolver = resolver
@@ -149,6 +149,7 @@ class _Builder:
             self.hooks.setdefault(hook.package, []).append(hook)
         self.package_calls = frozenset(call for hook in hooks for call in hook.package_calls)
         self.plugins = plugins
+        self.dependencies = dependencies
         self.graph = Graph()
         self.queue: deque[str] = deque()
         self.lines: dict[str, list[int]] = {}
@@ -304,8 +305,9 @@ class _Builder:
 
     def hints(self, importer: Module, analysis: Analysis) -> None:
         """Modules a package may import by name: plugins of entry-point groups it
-        names, strings naming its own modules, and everything in a top-level
-        package one of whose modules lists modules with pkgutil."""
+        names, strings naming its own modules or, spelled in full, modules of the
+        packages its distribution requires, and everything in a top-level package
+        one of whose modules lists modules with pkgutil."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, speculative=True)
@@ -315,9 +317,11 @@ class _Builder:
         if not package:
             return
         top = package.partition(".")[0]
+        required = self.dependencies.get(top, frozenset())
         for text in analysis.strings:
             for name in _candidates(text, package):
-                if name.partition(".")[0] == top:
+                first = name.partition(".")[0]
+                if first == top or (first in required and name == text and "." in name):
                     self._add_longest_module(name)
         if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
             for name in self._descendants(top):
@@ -468,14 +472,17 @@ def _analyze(job: tuple[bytes, tuple[int, ...], str, frozenset[str]]) -> Union[A
 def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = None,
                 module: Optional[str] = None, include: Sequence[str] = (),
                 exclude: Sequence[str] = (), hooks: Sequence[Hook] = (),
-                plugins: Mapping[str, Sequence[str]] = {}, store: Optional[Cache] = None) -> Graph:
+                plugins: Mapping[str, Sequence[str]] = {},
+                dependencies: Mapping[str, frozenset[str]] = {},
+                store: Optional[Cache] = None) -> Graph:
     """Everything reachable from a script file or a module name.
 
     `hooks` fire when their package is bundled; `plugins` maps an entry-point
-    group to the modules its entry points name, bundled when a module names the group.
-    `store` caches analyses by content.
+    group to the modules its entry points name, bundled when a module names the group;
+    `dependencies` maps a top-level name to those its distribution requires, whose
+    modules its strings may name. `store` caches analyses by content.
     """
-    builder = _Builder(target, resolver, exclude, hooks, plugins, store)
+    builder = _Builder(target, resolver, exclude, hooks, plugins, dependencies, store)
     if script is not None:
         builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
     elif module is not None and builder.add(module) is None:

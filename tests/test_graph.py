@@ -316,6 +316,31 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
     assert all(missing.optional for missing in graph.missing)  # found by hints: speculative
 
 
+def test_strings_may_name_modules_of_required_distributions(target: Target,
+                                                             tmp_path: Path) -> None:
+    """sphinx names its built-in extensions ("sphinxcontrib.applehelp"), modules of the
+    distributions it requires; names of packages it does not require stay strings."""
+    from freezer import files
+    tree = write_tree(tmp_path, {
+        "app.py": "import host\n",
+        "host/__init__.py": 'BUILTIN = ("ext.help", "other.thing", "ext")\n',
+        "host-1.0.dist-info/METADATA": ("Metadata-Version: 2.1\nName: host\n"
+                                        "Requires-Dist: Ext_Lib>=1\n"
+                                        "Requires-Dist: other ; extra == 'docs'\n\nbody\n"),
+        "host-1.0.dist-info/RECORD": "host/__init__.py,,\n",
+        "ext/help.py": "", "ext/unused.py": "",
+        "ext_lib-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: ext-lib\n\n",
+        "ext_lib-2.0.dist-info/RECORD": "ext/help.py,,\next/unused.py,,\n",
+        "other/thing.py": "",
+        "other-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: other\n\n",
+        "other-1.0.dist-info/RECORD": "other/thing.py,,\n",
+    })
+    dependencies = files.dependencies(files.distributions([str(tree)]))
+    assert dependencies["host"] == frozenset({"ext"})
+    graph = graph_of(target, tree, dependencies=dependencies)
+    assert bundled_names(graph) == {MAIN, "host", "ext", "ext.help"}
+
+
 def test_extension_importing_cffi_backend_from_c(target: Target, tmp_path: Path) -> None:
     suffix = target.extension_suffixes[0]
     tree = write_tree(tmp_path, {"app.py": "import native\n", "_cffi_backend.py": ""})
