@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -204,9 +205,21 @@ CASES = (
 )
 
 
-def _param(case: Case, lazy: bool) -> object:
+# How each case is built: eagerly, with --lazy, and with --lazy plus a --trace of every run.
+POLICIES = ("", "lazy", "traced")
+
+
+def _param(case: Case, policy: str) -> object:
     marks = [pytest.mark.slow] if case.slow else []
-    return pytest.param(case, lazy, id=f"{case.id}-lazy" if lazy else case.id, marks=marks)
+    return pytest.param(case, policy, id=f"{case.id}-{policy}" if policy else case.id, marks=marks)
+
+
+def policy_options(case: Case, policy: str) -> list[str]:
+    if not policy:
+        return []
+    traces = [["--trace", shlex.join(arg.format(data=DATA) for arg in spec.args)]
+              for spec in case.runs] if policy == "traced" else []
+    return ["--lazy", *(option for trace in traces for option in trace)]
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -270,19 +283,19 @@ def _tail(text: str, lines: int = 25) -> str:
 
 @pytest.fixture(scope="session")
 def build_archive(tmp_path_factory: pytest.TempPathFactory, corpus_record: Callable[..., None]
-                  ) -> Callable[[Case, bool], Path]:
+                  ) -> Callable[[Case, str], Path]:
     """Build each case's archive once per session and policy; a failed build fails the case."""
     built: dict[str, Path | str] = {}
 
-    def build(case: Case, lazy: bool) -> Path:
-        key = f"{case.id}-lazy" if lazy else case.id
+    def build(case: Case, policy: str) -> Path:
+        key = f"{case.id}-{policy}" if policy else case.id
         if key not in built:
             out = tmp_path_factory.mktemp(f"dist-{key}") / f"{case.id}.pyz"
             cmd: list[str | Path] = [sys.executable, "-m", "freezer", "build", *case.build_args(),
-                                     *(["--lazy"] if lazy else []),
+                                     *policy_options(case, policy),
                                      "-o", out, "--python", case_python(case)]
             started = time.monotonic()
-            proc = run(cmd, cwd=REPO, timeout=900)
+            proc = run(cmd, cwd=out.parent, timeout=900)  # where traced runs may write
             seconds = time.monotonic() - started
             warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
             print(f"[{key}] build {seconds:.1f}s, exit {proc.returncode}, "
@@ -344,12 +357,12 @@ def compare(label: str, unfrozen: subprocess.CompletedProcess[str],
     return problems
 
 
-@pytest.mark.parametrize(("case", "lazy"), [_param(case, lazy) for case in CASES
-                                            for lazy in (False, True)])
-def test_frozen_matches_unfrozen(case: Case, lazy: bool, tmp_path: Path,
-                                 build_archive: Callable[[Case, bool], Path],
+@pytest.mark.parametrize(("case", "policy"), [_param(case, policy) for case in CASES
+                                              for policy in POLICIES])
+def test_frozen_matches_unfrozen(case: Case, policy: str, tmp_path: Path,
+                                 build_archive: Callable[[Case, str], Path],
                                  record_property: Callable[[str, object], None]) -> None:
-    """Each case frozen eagerly and with the --lazy policy, which must change nothing."""
+    """Each case frozen eagerly, with the --lazy policy and traced, which must change nothing."""
     python = case_python(case)
     runs = [(f"run {index} ({' '.join(spec.args) or 'no args'})", spec,
              [arg.format(data=DATA) for arg in spec.args], tmp_path / f"run-{index}")
@@ -371,7 +384,7 @@ def test_frozen_matches_unfrozen(case: Case, lazy: bool, tmp_path: Path,
             assert unfrozen.stderr == "", f"{label}: unfrozen stderr:\n{_tail(unfrozen.stderr)}"
         unfrozen_results.append(unfrozen)
 
-    archive = build_archive(case, lazy)
+    archive = build_archive(case, policy)
     record_property("archive_size", archive.stat().st_size)
     unfrozen_roots = [DRIVERS, *site_packages(python)]
     frozen_roots = [archive, archive.resolve()]
