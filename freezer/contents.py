@@ -82,7 +82,7 @@ def describe(path: Path) -> dict[str, Any]:
                        "label": boot.python_label(version, magic)},
             "entry": {"kind": kind, "module": module, "attribute": attribute},
             "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
-            "gc_freeze": manifest.get(boot.MANIFEST_GC_FREEZE, False),
+            "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
             "modules": [asdict(info) for info in _infos(archive.modules)],
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],

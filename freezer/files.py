@@ -158,7 +158,7 @@ def distributions(search_path: Sequence[str]) -> list[Distribution]:
         except OSError:
             continue
         for name in names:
-            key = name.partition("-")[0].lower().replace("-", "_").replace(".", "_")
+            key = _normalise(name.partition("-")[0])
             if name.endswith(_METADATA_SUFFIXES) and key not in seen:
                 folder = os.path.join(entry, name)
                 if os.path.isdir(folder):

@@ -117,9 +117,9 @@ class ArchiveLoader:
         self.extractor = Extractor(archive, lambda path: self.tree.read(path))
         self._records = archive.modules
         self._tree = None
-        self._gc_freeze = archive.manifest.get(MANIFEST_GC_FREEZE, False)
+        self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         # A trace build's record of the patterns re compiled that the table lacked.
-        self.traced_patterns = set() if archive.manifest.get(MANIFEST_TRACE) else None
+        self.traced_patterns = set() if archive.manifest[MANIFEST_TRACE] else None
 
     @property
     def tree(self):
