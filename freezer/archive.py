@@ -52,6 +52,9 @@ class Layout:
     shipped: str = ""
     # Prebuilt regular expressions: (engine key, marshal'd table), see freezer/regexes.py.
     regexes: Optional[tuple[tuple, bytes]] = None
+    # Code generated while modules import, from a trace: (marshal'd table, {module: builtins
+    # it calls}), see freezer/generated.py.
+    generated: Optional[tuple[bytes, dict[str, tuple[str, ...]]]] = None
     # All but pause the cyclic garbage collector while bundled modules import, and freeze
     # what they built (runtime/importer.py ArchiveLoader.exec_module).
     gc_freeze: bool = True
@@ -117,6 +120,10 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     if layout.regexes is not None:
         engine, table = layout.regexes
         regexes = (*payload.put(table), boot.digest(table), engine)
+    generated = None
+    if layout.generated is not None:
+        table, callers = layout.generated
+        generated = (*payload.put(table), boot.digest(table), callers)
     manifest = marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
@@ -128,6 +135,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_FILES: file_records,
         boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
         boot.MANIFEST_REGEXES: regexes,
+        boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
         boot.MANIFEST_TRACE: layout.trace,
     }, 4)

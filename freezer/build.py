@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional
 
 from . import (
-    archive, awslambda, cache, compiler, files, graph, hooks, regexes, requirements, target, trace,
+    archive, awslambda, cache, compiler, files, generated, graph, hooks, regexes, requirements,
+    target, trace,
 )
 from .errors import EntryError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -136,15 +137,17 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
             extras: files.Files, blobs: dict[str, bytes], store: Optional[cache.Cache],
             warnings: list[str]) -> archive.Layout:
     """`layout` refined by the runs of --trace: their regular expressions join the
-    table, and lazy modules they loaded become eager.  A Lambda handler's run is
-    its init: importing it."""
+    table, the code generated while modules imported is compiled, and lazy modules
+    they loaded become eager.  A Lambda handler's run is its init: importing it."""
     entry = (boot.ENTRY_FUNCTION, layout.entry[1], "") if options.aws_lambda else layout.entry
     image, _ = _image(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
                       blobs, with_source=True)
     found = trace.record(tgt, image, options.trace)
     warnings.extend(found.warnings)
-    return replace(layout, lazy=layout.lazy - found.loaded, regexes=regexes.compile_patterns(
-        tgt, modules.patterns() | found.patterns, store))
+    table = generated.compile_sources(tgt, found.sources, store)
+    return replace(layout, lazy=layout.lazy - found.loaded,
+                   regexes=regexes.compile_patterns(tgt, modules.patterns() | found.patterns, store),
+                   generated=table and (table, generated.callers(found.calls)))
 
 
 def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,

@@ -140,6 +140,10 @@ def inspect(archive: Path, as_json: bool) -> None:
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
     click.echo("gc       " + ("eased while bundled modules import, then gc.freeze()"
                              if info["gc_freeze"] else "as Python collects"))
+    generated = info["generated"]
+    if generated["sources"]:
+        click.echo(f"codegen  {generated['sources']} generated sources prebuilt for "
+                   f"{', '.join(generated['modules'])}")
     extracted = sum(f["extract"] for f in info["files"])
     click.echo(f"modules  {len(info['modules'])} bundled, {len(info['external'])} "
                "from the Python installation")

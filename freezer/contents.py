@@ -75,6 +75,7 @@ def describe(path: Path) -> dict[str, Any]:
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
         _, paths, folder = manifest[boot.MANIFEST_EXTRACT]
+        generated = manifest[boot.MANIFEST_GENERATED]
         return {
             "archive": str(path),
             "size": Path(path).stat().st_size,
@@ -83,6 +84,10 @@ def describe(path: Path) -> dict[str, Any]:
             "entry": {"kind": kind, "module": module, "attribute": attribute},
             "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
             "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
+            # Code generated while modules import, compiled from a trace: the modules
+            # that generate it and how many sources the table holds.
+            "generated": {"modules": dict(generated[3]) if generated else {},
+                          "sources": len(archive.read_generated())},
             "modules": [asdict(info) for info in _infos(archive.modules)],
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],
@@ -110,6 +115,11 @@ def verify(path: Path) -> list[str]:
                 archive.read_file(member)
             except boot.ArchiveError:
                 problems.append(f"{path}: file {member!r}: digest mismatch")
+        for key, table in ((boot.MANIFEST_REGEXES, "regex table"),
+                           (boot.MANIFEST_GENERATED, "generated code table")):
+            entry = archive.manifest[key]
+            if entry is not None and boot.digest(archive.read(*entry[:2])) != entry[2]:
+                problems.append(f"{path}: {table}: digest mismatch")
         return problems
 
 

@@ -3,10 +3,11 @@
 The scanner finds literal regular expressions; patterns built at run time (urllib3
 assembles its URL patterns with string formatting) still cost re's parser at every
 start.  A trace build of the archive runs once per --trace with the target
-interpreter, as the user would run it, and reports the patterns re compiled and
-the modules that were loaded (runtime/importer.py write_trace).  The final build
-compiles those patterns too, and loads eagerly the lazy modules the runs used:
-LazyLoader only adds work for a module that runs anyway.
+interpreter, as the user would run it, and reports the patterns re compiled, the
+modules that were loaded and the code they generated while importing
+(runtime/importer.py write_trace).  The final build compiles those patterns and
+that code too (freezer/generated.py), and loads eagerly the lazy modules the runs
+used: LazyLoader only adds work for a module that runs anyway.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FreezeError
+from .generated import Source
 from .scanner import Pattern
 from .target import Target
 
@@ -33,6 +35,8 @@ class Trace:
 
     patterns: frozenset[Pattern]
     loaded: frozenset[str]
+    sources: frozenset[Source] = frozenset()  # code generated while modules imported
+    calls: frozenset[tuple[str, str]] = frozenset()  # (module, builtin) that generated it
     warnings: tuple[str, ...] = ()
 
 
@@ -41,6 +45,8 @@ def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
     arguments) in the current folder, as `python -I -S archive ARGS` would."""
     patterns: set[Pattern] = set()
     loaded: set[str] = set()
+    sources: set[Source] = set()
+    calls: set[tuple[str, str]] = set()
     warnings = []
     with tempfile.TemporaryDirectory(prefix="freeze-trace-") as scratch:
         archive = Path(scratch, "traced.pyz")
@@ -56,16 +62,19 @@ def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
                                   f"report (exit status {proc.returncode}{said}): it was killed "
                                   "or left through os._exit (mypy does, unless given "
                                   "--no-fast-exit); fix the run or leave this --trace out")
-            found, modules = marshal.loads(output.read_bytes())
+            found, modules, generated, callers = marshal.loads(output.read_bytes())
             patterns.update(found)
             loaded.update(modules)
+            sources.update(generated)
+            calls.update(callers)
             if b"Traceback (most recent call last):" in proc.stderr:
                 warnings.append(f"--trace {arguments!r}: the run failed{said}; what it did "
                                 "before is used, but a run that works traces better")
             elif proc.returncode != 0:
                 warnings.append(f"--trace {arguments!r}: the run exited with status "
                                 f"{proc.returncode}{said}; what it did before is used")
-    return Trace(frozenset(patterns), frozenset(loaded), tuple(warnings))
+    return Trace(frozenset(patterns), frozenset(loaded), frozenset(sources), frozenset(calls),
+                 tuple(warnings))
 
 
 def _run(target: Target, archive: Path, arguments: str,

@@ -27,14 +27,14 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
 LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, in the task root
 # Runtime modules in load order; each may import only the ones before it.
-RUNTIME_MODULES = ("extract", "resources", "children", "importer", "entry")
+RUNTIME_MODULES = ("extract", "resources", "children", "generated", "importer", "entry")
 
 # Manifest keys.
 MANIFEST_FORMAT = "format"
@@ -47,6 +47,9 @@ MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder): files that must be real
 MANIFEST_REGEXES = "regexes"  # (offset, size, digest, engine key) or None: prebuilt regexes
+# (offset, size, digest, {module: names of the builtins it calls}) or None: code that
+# modules generate, compiled by a trace build (runtime/generated.py)
+MANIFEST_GENERATED = "generated"
 MANIFEST_GC_FREEZE = "gc_freeze"  # bool: see importer.ArchiveLoader.exec_module
 MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.write_trace)
 # The extraction set's folder is "" when the files are written to the user cache
@@ -254,6 +257,15 @@ class Archive:
         if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder):
             return None
         return marshal.loads(self._read_checked(offset, size, expected, "regex table"))
+
+    def read_generated(self):
+        """{(source, filename, mode, flags, optimize): marshal'd code}, the code a
+        trace saw modules generate (runtime/generated.py); empty when there is none."""
+        entry = self.manifest[MANIFEST_GENERATED]
+        if entry is None:
+            return {}
+        offset, size, expected, _ = entry
+        return marshal.loads(self._read_checked(offset, size, expected, "generated code table"))
 
     def _read_checked(self, offset, size, expected, what):
         data = self.read(offset, size)

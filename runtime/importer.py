@@ -18,11 +18,12 @@ from _frozen_importlib_external import (
 from _imp import _fix_co_filename
 
 from .boot import (
-    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_GC_FREEZE, MANIFEST_LAZY,
-    MANIFEST_TRACE, PATH, ArchiveError,
+    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_GC_FREEZE, MANIFEST_GENERATED,
+    MANIFEST_LAZY, MANIFEST_TRACE, PATH, ArchiveError,
 )
 from .children import patch_spawn
 from .extract import Extractor
+from .generated import GeneratedCode
 from .resources import (
     ArchivePath, ResourceReader, Tree, distributions, real_ca_bundle, serve_botocore_data,
     serve_files,
@@ -86,13 +87,24 @@ PATCHES = {
 }
 
 
-def write_trace(patterns, path):
+def _adapting(patch):
+    """`patch` (or none) preceded by giving the module the generated-code builtins."""
+    def adapt(module, loader):
+        loader.generated.adapt(module)
+        if patch is not None:
+            patch(module, loader)
+    return adapt
+
+
+def write_trace(loader, path):
     """What `freeze build --trace` learns from a run: the regular expressions it
-    compiled beyond the build's table, and the modules it loaded."""
+    compiled beyond the build's table, the modules it loaded and the code they
+    generated while importing."""
     import marshal
     loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
     with open(path, "wb") as file:
-        marshal.dump((list(patterns), loaded), file)
+        sources, callers = loader.generated.recorded
+        marshal.dump((list(loader.traced_patterns), loaded, list(sources), list(callers)), file)
 
 
 # Bundled module bodies running now, in any thread (list.append and pop are atomic).
@@ -118,8 +130,16 @@ class ArchiveLoader:
         self._records = archive.modules
         self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
+        tracing = archive.manifest[MANIFEST_TRACE]
         # A trace build's record of the patterns re compiled that the table lacked.
-        self.traced_patterns = set() if archive.manifest[MANIFEST_TRACE] else None
+        self.traced_patterns = set() if tracing else None
+        self.generated = None
+        self.patches = PATCHES  # name -> patch(module, self), see PATCHES
+        generated = archive.manifest[MANIFEST_GENERATED]
+        if tracing or generated is not None:
+            callers = generated[3] if generated else {}
+            self.generated = GeneratedCode(archive.read_generated, callers, record=tracing)
+            self.patches = {**PATCHES, **{name: _adapting(PATCHES.get(name)) for name in callers}}
 
     @property
     def tree(self):
@@ -144,30 +164,49 @@ class ArchiveLoader:
         return None
 
     def exec_module(self, module):
-        """Run the module's body.  With gc_freeze, cyclic collection all but pauses
-        while bundled modules import, and what they built is frozen (gc.freeze) once
-        the outermost one returns: start-up objects live as long as the program, yet
-        each full collection would visit them all to free almost nothing (the
-        benchmark's boto3 handler starts a third faster without)."""
-        outermost = self._gc_freeze and not _RUNNING and gc.isenabled()
+        """Run the module's body; the outermost bundled import starts and ends the
+        import phase (_start_imports), whichever thread it runs in."""
+        outermost = not _RUNNING
         if outermost:
-            thresholds = gc.get_threshold()
-            gc.set_threshold(_IMPORT_THRESHOLD, *thresholds[1:])
+            thresholds = self._start_imports()
         _RUNNING.append(module)
         try:
             name = module.__spec__.name
             code = self.get_code(name)
             if code is not None:
                 _lazycache(sys.modules.get("linecache"), module)
+                if self.generated is not None:  # its own body may generate code
+                    self.generated.adapt(module)
                 _call_with_frames_removed(exec, code, module.__dict__)
-            if name in PATCHES:
-                PATCHES[name](module, self)
+            if name in self.patches:
+                self.patches[name](module, self)
         finally:
             _RUNNING.pop()
             if outermost:
-                if gc.get_threshold()[0] == _IMPORT_THRESHOLD:  # not changed meanwhile
-                    gc.set_threshold(*thresholds)
-                gc.freeze()
+                self._end_imports(thresholds)
+
+    def _start_imports(self):
+        """While bundled modules import, generated code comes from the archive's
+        table (runtime/generated.py) and, with gc_freeze, cyclic collection all but
+        pauses; what they built is frozen (gc.freeze) when the outermost returns:
+        start-up objects live as long as the program, yet each full collection
+        would visit them all to free almost nothing (the benchmark's boto3 handler
+        starts a third faster without).  Returns the thresholds to restore."""
+        if self.generated is not None:
+            self.generated.start_imports()
+        if not (self._gc_freeze and gc.isenabled()):
+            return None
+        thresholds = gc.get_threshold()
+        gc.set_threshold(_IMPORT_THRESHOLD, *thresholds[1:])
+        return thresholds
+
+    def _end_imports(self, thresholds):
+        if self.generated is not None:
+            self.generated.end_imports()
+        if thresholds is not None:
+            if gc.get_threshold()[0] == _IMPORT_THRESHOLD:  # not changed meanwhile
+                gc.set_threshold(*thresholds)
+            gc.freeze()
 
     def get_code(self, fullname):
         record = self._record(fullname)
@@ -233,7 +272,7 @@ class ArchiveFinder:
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
         if record is None:
-            if fullname in PATCHES:
+            if fullname in self.loader.patches:
                 return self._patched(fullname, path, target)
             if fullname in self._lazy_names:
                 return self._lazy_stdlib(fullname, path, target)
@@ -263,7 +302,7 @@ class ArchiveFinder:
         """The standard spec of a module the runtime adapts, with a patching loader."""
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:
-            spec.loader = _PatchingLoader(spec.loader, PATCHES[fullname], self.loader)
+            spec.loader = _PatchingLoader(spec.loader, self.loader.patches[fullname], self.loader)
         return spec
 
     def _lazy_stdlib(self, fullname, path, target):
@@ -357,11 +396,11 @@ def install(archive, isolate=True):
     loader = ArchiveLoader(archive)
     finder = ArchiveFinder(loader, archive.manifest[MANIFEST_LAZY])
     sys.meta_path.insert(0, finder)
-    for name in PATCHES.keys() & sys.modules.keys():  # loaded before us (in a guest)
-        PATCHES[name](sys.modules[name], loader)
+    for name in loader.patches.keys() & sys.modules.keys():  # loaded before us
+        loader.patches[name](sys.modules[name], loader)
     if loader.traced_patterns is not None:
         import atexit
-        atexit.register(write_trace, loader.traced_patterns, os.environ["FREEZE_TRACE"])
+        atexit.register(write_trace, loader, os.environ["FREEZE_TRACE"])
 
     def path_hook(path):
         if path == archive.path:

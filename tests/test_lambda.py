@@ -15,8 +15,12 @@ from support import freeze, installed_pythons
 
 HANDLER = "lambda_function.lambda_handler"
 SLOW = pytest.mark.slow
-CASES = ["stdlib", "init_error", "invoke_error", pytest.param("boto3", marks=SLOW),
-         pytest.param("pydantic", marks=SLOW)]
+# --trace '' runs the handler's init at build time: its generated code (pydantic's) is
+# prebuilt, and in the runtime client's process typing and dataclasses are loaded first.
+TRACED = ("--lazy", "--trace", "")
+CASES = [("stdlib", ()), ("init_error", ()), ("invoke_error", ()),
+         pytest.param("boto3", (), marks=SLOW), pytest.param("pydantic", (), marks=SLOW),
+         pytest.param("pydantic", TRACED, marks=SLOW, id="pydantic-traced")]
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +28,14 @@ def client() -> Path:
     return lambda_api.client_python()
 
 
-def frozen_zip(name: str, tmp_path: Path, target: str = sys.executable) -> Path:
+def frozen_zip(name: str, tmp_path: Path, target: str = sys.executable,
+               options: tuple[str, ...] = ()) -> Path:
     """Freeze the handler from a venv of its pinned requirements; return the unzipped task root."""
     folder = HANDLERS / name
     python = venvs.venv_python(read_requirements(folder), python=target)
     out = tmp_path / "function.zip"
     built = freeze("build", str(folder / "lambda_function.py"), "--lambda", "-o", str(out),
-                   "--python", str(python))
+                   "--python", str(python), *options, cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     return unzip(out, tmp_path / "frozen")
 
@@ -47,11 +52,13 @@ def outcome(run: FunctionRun) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_frozen_function_behaves_like_the_plain_zip(name: str, tmp_path: Path, client: Path) -> None:
+@pytest.mark.parametrize(("name", "options"), CASES)
+def test_frozen_function_behaves_like_the_plain_zip(name: str, options: tuple[str, ...],
+                                                    tmp_path: Path, client: Path) -> None:
     folder = HANDLERS / name
     events = load_events(folder)
-    frozen = run_function(frozen_zip(name, tmp_path), HANDLER, events, client_python=client)
+    frozen = run_function(frozen_zip(name, tmp_path, options=options), HANDLER, events,
+                          client_python=client)
     plain_root = plain_zip(folder / "lambda_function.py", read_requirements(folder), tmp_path / "plain")
     plain = run_function(plain_root, HANDLER, events, client_python=client)
     assert not plain.timed_out and (plain.results or plain.init_error), plain.output()

@@ -1,0 +1,62 @@
+"""Code generated while modules import, compiled at build time from a --trace run.
+
+dataclasses, namedtuple and typing compile source text they write at import;
+pydantic's models make that about 900 compilations.  A trace run reports each
+source with everything its compilation depends on and the modules that asked
+(runtime/generated.py); the target interpreter compiles them here into the
+table the runtime answers from.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterable
+from typing import Optional
+
+from . import cache
+from .cache import Cache
+from .compiler import run_in_target
+from .target import Target
+
+# (source, filename, mode, compiler flags, optimization level), as compile() takes them
+Source = tuple[str, str, str, int, int]
+
+# Runs in the target interpreter.  Input: marshal'd [Source].  Output: marshal'd
+# {Source: marshal'd code}; a source that does not compile is left out, so the
+# runtime compiles it and raises as it should.
+_WORKER = r"""
+import marshal, sys
+table = {}
+for key in marshal.loads(sys.stdin.buffer.read()):
+    source, filename, mode, flags, optimize = key
+    try:
+        table[key] = marshal.dumps(compile(source, filename, mode, flags, True, optimize))
+    except Exception:
+        continue
+sys.stdout.buffer.write(marshal.dumps(table))
+"""
+_WORKER_ID = cache.key(_WORKER)
+
+
+def compile_sources(target: Target, sources: Iterable[Source],
+                    store: Optional[Cache] = None) -> Optional[bytes]:
+    """The marshal'd table for `sources`, or None when there are none."""
+    ordered = sorted(set(sources))  # the same bytes every build
+    if not ordered:
+        return None
+    request = marshal.dumps(ordered)
+    name = cache.key("generated", _WORKER_ID, target.executable, target.magic, request)
+    table = store.load(name) if store else None
+    if table is None:
+        table = run_in_target(target, _WORKER, request, "compiling generated code")
+        if store:
+            store.store(name, table)
+    return table
+
+
+def callers(calls: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """{module: the builtins it calls} from a trace's (module, builtin) pairs."""
+    found: dict[str, set[str]] = {}
+    for module, builtin in calls:
+        found.setdefault(module, set()).add(builtin)
+    return {module: tuple(sorted(found[module])) for module in sorted(found)}
