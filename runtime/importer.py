@@ -262,11 +262,12 @@ class ArchiveFinder:
         self._records = loader.archive.modules
         self._lazy_names = lazy
         if lazy:
-            # LazyLoader.exec_module imports threading (3.13, 3.12.3+): import it now,
-            # before this finder answers, or a lazy module that threading imports
-            # (_weakrefset) would need LazyLoader to load it.
-            import threading  # noqa: F401
             from importlib.util import LazyLoader
+            if "threading" in LazyLoader.exec_module.__code__.co_names:
+                # It imports threading (3.13, 3.12.3+): import it now, before this
+                # finder answers, or a lazy module that threading imports
+                # (_weakrefset) would need LazyLoader to load it.
+                import threading  # noqa: F401
             self._lazy = LazyLoader(loader)
 
     def find_spec(self, fullname, path=None, target=None):
