@@ -15,7 +15,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
@@ -100,11 +100,15 @@ class _Payload:
 
 
 def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member],
-                files: Mapping[str, bytes], extract: Mapping[str, bytes]) -> bytes:
-    """The complete archive as bytes; `extract` is extraction_set()'s answer."""
+                files: Mapping[str, bytes], extract: Mapping[str, bytes],
+                inits: Set[str] = frozenset()) -> bytes:
+    """The complete archive as bytes; `extract` is extraction_set()'s answer, and
+    `inits` the paths in it of package ``__init__`` modules that are extracted only
+    to complete the folder tree: their modules still load from the archive."""
+    real = frozenset(extract) - inits  # modules and files whose paths point there
     if layout.shipped:  # the files travel beside the archive, not in it
-        files = {path: data for path, data in files.items() if path not in extract}
-        modules = [replace(m, source=None) if m.path in extract else m for m in modules]
+        files = {path: data for path, data in files.items() if path not in real}
+        modules = [replace(m, source=None) if m.path in real else m for m in modules]
     payload = _Payload(layout.launcher)
     runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
     module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
@@ -133,7 +137,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
-        boot.MANIFEST_EXTRACT: (key.hex(), frozenset(extract), layout.shipped),
+        boot.MANIFEST_EXTRACT: (key.hex(), real, layout.shipped, frozenset(extract) & inits),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,

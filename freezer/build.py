@@ -158,8 +158,8 @@ def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
                for short, name in _RUNTIME_NAMES.items()]
     members = [_member(m, blobs, with_source) for m in modules.bundled()]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
-    extract = archive.extraction_set(extras.extract, data, members)
-    return archive.build_bytes(layout, members, runtime, data, extract), extract
+    extract = archive.extraction_set(extras.extract | extras.inits, data, members)
+    return archive.build_bytes(layout, members, runtime, data, extract, extras.inits), extract
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:

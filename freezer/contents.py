@@ -74,7 +74,7 @@ def describe(path: Path) -> dict[str, Any]:
         manifest = archive.manifest
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
-        _, paths, folder = manifest[boot.MANIFEST_EXTRACT]
+        _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
         generated = manifest[boot.MANIFEST_GENERATED]
         return {
             "archive": str(path),
@@ -95,7 +95,7 @@ def describe(path: Path) -> dict[str, Any]:
                        "extract": path in manifest[boot.MANIFEST_EXTRACT][1]}
                       for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
             # A Lambda package's files that are real files beside the archive, not in it.
-            "shipped": sorted(paths) if folder else [],
+            "shipped": sorted(paths | inits) if folder else [],
         }
 
 

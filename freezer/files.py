@@ -5,7 +5,11 @@
   so importlib.metadata answers inside the frozen app as in the venv;
 - shared libraries that auditwheel puts in ``<dist>.libs/`` beside extension modules;
 - the extraction set: files that must be real at run time (extension modules,
-  those libraries, and whole packages that open files beside their ``__file__``).
+  those libraries, and whole packages that open files beside their ``__file__``),
+  with the ``__init__`` of each package above them, so that the extraction folder
+  is a folder of packages like site-packages (astroid, which pylint uses, maps
+  an extracted checker's file back to its module name through ``sys.path``, and
+  wants a package's ``__init__.py`` in every folder on the way).
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ _REQUIRES = re.compile(r"^Requires-Dist:\s*([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$", r
 
 @dataclass
 class Files:
-    """Archive path -> file on disk, and which archive paths must be extracted."""
+    """Archive path -> file on disk, which archive paths must be extracted, and the
+    ``__init__`` modules of the packages above those, extracted too though the
+    modules themselves stay in the archive."""
 
     data: dict[str, str] = field(default_factory=dict)
     extract: set[str] = field(default_factory=set)
+    inits: set[str] = field(default_factory=set)
 
 
 def module_path(module: Module) -> str:
@@ -122,7 +129,23 @@ def collect(target: Target, graph: Graph, distributions: Sequence[Distribution],
     sources = [module_path(m) for m in bundled if m.spec.kind == SOURCE and m.name != MAIN]
     files.extract.update(p for p in (*files.data, *sources) if p.startswith(prefixes))
     files.extract.update(path for path in graph.real if path in files.data)
+    files.inits = package_inits(files.extract, bundled) - files.extract
     return files
+
+
+def package_inits(paths: Iterable[str], modules: Iterable[Module]) -> set[str]:
+    """Archive paths of the ``__init__`` modules of the packages holding `paths`,
+    up to the top-level package."""
+    inits = {package_folder(m): module_path(m) for m in modules
+             if m.spec.is_package and m.spec.kind == SOURCE}
+    found = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder:
+            if folder in inits:
+                found.add(inits[folder])
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def _walk(folder: str) -> Iterable[tuple[str, str]]:

@@ -306,8 +306,9 @@ class _Builder:
     def hints(self, importer: Module, analysis: Analysis) -> None:
         """Modules a package may import by name: plugins of entry-point groups it
         names, strings naming its own modules or, spelled in full, modules of the
-        packages its distribution requires, and everything in a top-level package
-        one of whose modules lists modules with pkgutil."""
+        packages its distribution requires, everything in a top-level package
+        one of whose modules lists modules with pkgutil, and the modules in the
+        folder of a package that hands its folder to a call to list it."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, speculative=True)
@@ -325,6 +326,9 @@ class _Builder:
                     self._add_longest_module(name)
         if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
             for name in self._descendants(top):
+                self.add(name, speculative=True)
+        if analysis.lists_own_folder and importer.spec.is_package:
+            for name in self.resolver.submodules(importer.spec):
                 self.add(name, speculative=True)
 
     def _add_named_from(self, prefix: str, package: str) -> None:

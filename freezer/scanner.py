@@ -101,6 +101,10 @@ class Analysis:
             package needs its files on disk.
         lists_own_modules: it calls ``pkgutil.iter_modules``/``walk_packages``,
             typically to import its own package's modules by name.
+        lists_own_folder: it hands its package's folder itself, ``__path__[0]``,
+            to a call that builds no path from it (pylint's
+            ``register_plugins(linter, __path__[0])`` lists the folder and
+            imports each module in it by its file's path).
         strings: string constants shaped like dotted names, candidates for
             modules imported by name from tables or f-strings.
         named_packages: first string arguments of calls to the `package_calls`
@@ -123,6 +127,7 @@ class Analysis:
     defines_only: bool = False
     module_prefixes: tuple[str, ...] = ()
     patterns: tuple[Pattern, ...] = ()
+    lists_own_folder: bool = False
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -130,7 +135,8 @@ def to_data(analysis: Analysis) -> bytes:
     return marshal.dumps((
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
-        analysis.defines_only, analysis.module_prefixes, analysis.patterns))
+        analysis.defines_only, analysis.module_prefixes, analysis.patterns,
+        analysis.lists_own_folder))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -174,7 +180,8 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
         _visit(module.body, patterns)
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
                     tuple(usage.named_packages), _defines_only(module.body),
-                    tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)))
+                    tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
+                    usage.lists_own_folder)
 
 
 class _Visitor(cst.CSTVisitor):
@@ -596,6 +603,7 @@ class _UsageFinder(_Visitor):
         super().__init__()
         self.reads_own_files = False
         self.lists_own_modules = False
+        self.lists_own_folder = False
         self.named_packages: list[str] = []
         self._package_calls = package_calls
         self._path_calls = 0
@@ -610,6 +618,8 @@ class _UsageFinder(_Visitor):
             self.reads_own_files = True
         if callee in ("iter_modules", "walk_packages"):
             self.lists_own_modules = True
+        if not _is_path_call(callee) and any(_is_own_folder(arg.value) for arg in node.args):
+            self.lists_own_folder = True
         if callee in self._package_calls and node.args:
             package = _literal_string(node.args[0].value)
             if package:
@@ -633,12 +643,18 @@ class _UsageFinder(_Visitor):
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # `__path__[0]` is the package's folder, listed or opened by path (pylint).
-        if isinstance(node.value, cst.Name) and node.value.value == "__path__":
+        if _is_own_folder(node):
             self.reads_own_files = True
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "__file__" and self._path_calls:
             self.reads_own_files = True
+
+
+def _is_own_folder(node: cst.BaseExpression) -> bool:
+    """`__path__[...]`: a folder of the package whose __init__ this is."""
+    return (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name)
+            and node.value.value == "__path__")
 
 
 def _is_path_call(callee: str) -> bool:

@@ -45,7 +45,7 @@ MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
-MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder): files that must be real
+MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder, frozenset of inits): see below
 MANIFEST_REGEXES = "regexes"  # (offset, size, digest, engine key) or None: prebuilt regexes
 # (offset, size, digest, {module: names of the builtins it calls}) or None: code that
 # modules generate, compiled by a trace build (runtime/generated.py)
@@ -55,7 +55,10 @@ MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (impor
 # The extraction set's folder is "" when the files are written to the user cache
 # at run time (key names the cache folder), or a path relative to the archive's
 # folder where the files already are (a Lambda package ships them unzipped).  Files
-# shipped that way are not in the payload.
+# shipped that way are not in the payload.  The paths are files that must be real:
+# their modules' __file__ points there.  The inits are the __init__ modules of the
+# packages above them, written beside them so that the folder is a tree of packages;
+# those modules still load from the archive.
 
 ENTRY_SCRIPT = "script"
 ENTRY_MODULE = "module"

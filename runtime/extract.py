@@ -1,5 +1,6 @@
 """Files that must exist on disk: extension modules, the shared libraries beside
-them, and packages that open files next to their own ``__file__``.
+them, and packages that open files next to their own ``__file__``, with the
+``__init__`` of every package above them.
 
 They are written once per machine into a folder of the user cache named by a
 digest of their contents, so later runs only stat.  The folder is filled under
@@ -8,6 +9,12 @@ half-written folder can never be seen.  A folder that is not private to this
 user is never trusted; when the cache cannot be written a private folder in the
 temp directory is used instead.  A Lambda package ships the files unzipped
 beside the archive, where they are used as they are: nothing is written.
+
+Once the folder is there it goes on sys.path, after the standard library, as
+site-packages would: it is a tree of packages, and code that maps a file back to
+its module through sys.path finds the extracted modules' names (astroid, which
+pylint uses to import the checkers it lists in its extracted folder).  The
+archive's finder still answers first for every bundled module.
 """
 
 import os
@@ -35,13 +42,18 @@ class Extractor:
 
     def __init__(self, archive, read):
         self.read = read  # archive path -> bytes (resources.Tree.read)
-        self.key, self.paths = archive.manifest[MANIFEST_EXTRACT][:2]
-        self._root = archive.shipped_folder()
+        # paths: files whose modules point into the folder; inits: only written there.
+        self.key, self.paths, _, self.inits = archive.manifest[MANIFEST_EXTRACT]
+        self._shipped = archive.shipped_folder()
+        self._root = None
 
     def root(self):
-        """The folder holding the extracted files, extracting them on first use."""
+        """The folder holding the extracted files, extracting them on first use
+        and putting it on sys.path."""
         if self._root is None:
-            self._root = self._find_or_extract()
+            self._root = self._shipped or self._find_or_extract()
+            if self._root not in sys.path:  # a spawned child may have it already
+                sys.path.append(self._root)
         return self._root
 
     def _find_or_extract(self):
@@ -90,7 +102,7 @@ class Extractor:
         the import lock, so a thread that imported anything would deadlock.
         """
         items = [(os.path.join(root, *path.split("/")), self.read(path))
-                 for path in sorted(self.paths)]
+                 for path in sorted(self.paths | self.inits)]
         for folder in sorted({os.path.dirname(target) for target, _ in items}):
             os.makedirs(folder, exist_ok=True)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support import freeze, installed_pythons, run_frozen, run_python, write_tree
+from support import build_app, freeze, installed_pythons, run_frozen, run_python, write_tree
 
 SITE = {
     "site/hostpkg/__init__.py": """
@@ -134,6 +134,74 @@ def test_package_reading_files_beside_its_file_is_extracted_once(tmp_path: Path)
     again = isolated_cache_run(out, tmp_path, {"XDG_CACHE_HOME": str(cache)})
     assert again.stdout == first.stdout
     assert (root / "datapkg" / "table.txt").stat().st_mtime_ns == stamp
+
+
+# pylint's way of finding its checkers, in small: list the package's folder, map each
+# file back to a module name through sys.path as astroid's modpath_from_file does
+# (an __init__.py in every folder on the way), import that module and register it.
+FOLDER_LISTER = {
+    "site/linter/__init__.py": "",
+    "site/linter/utils.py": """
+        import importlib, os, sys
+        def module_name(path):
+            for entry in sys.path:
+                if not entry or not path.startswith(entry + os.sep):
+                    continue
+                parts = os.path.splitext(path[len(entry) + 1:])[0].split(os.sep)
+                folders = [os.path.join(entry, *parts[:n]) for n in range(1, len(parts))]
+                if all(os.path.isfile(os.path.join(f, "__init__.py")) for f in folders):
+                    return ".".join(parts)
+            raise ImportError(f"no module for {path}")
+        def register_plugins(registry, directory):
+            for filename in sorted(os.listdir(directory)):
+                base, extension = os.path.splitext(filename)
+                path = os.path.join(directory, filename)
+                if (extension == ".py" and base != "__init__"
+                        or not extension and base != "__pycache__" and os.path.isdir(path)):
+                    module = importlib.import_module(module_name(path))
+                    module.register(registry)
+                    registry.append(module is sys.modules[module.__name__])
+    """,
+    "site/linter/checkers/__init__.py": """
+        from linter.utils import register_plugins
+        def initialize(registry):
+            register_plugins(registry, __path__[0])
+    """,
+    "site/linter/checkers/names.py": "def register(registry):\n    registry.append('names')\n",
+    "site/linter/checkers/spacing/__init__.py": "from .rules import register\n",
+    "site/linter/checkers/spacing/rules.py": "def register(registry):\n    registry.append('spacing')\n",
+    "app.py": """
+        import linter.checkers
+        registry = []
+        linter.checkers.initialize(registry)
+        print(registry)
+    """,
+}
+
+
+def test_package_listing_its_folder_gets_its_modules_and_a_tree_of_packages(tmp_path: Path) -> None:
+    """Every module in the listed folder is bundled, and the extraction folder is on
+    sys.path with linter/__init__.py in it, though linter itself is not extracted."""
+    src = write_tree(tmp_path / "src", FOLDER_LISTER)
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", "--path", "site", "-o", out, cwd=src)
+    assert "extracted to the user cache on first run: linter/checkers" in built.stderr
+    runner = src / "unfrozen.py"
+    runner.write_text(f"import runpy, sys\nsys.path.insert(0, {str(src / 'site')!r})\n"
+                      f"runpy.run_path({str(src / 'app.py')!r}, run_name='__main__')\n")
+    unfrozen = run_python(runner, tmp_path=tmp_path, flags=["-I", "-S"])
+    assert unfrozen.stdout == "['names', True, 'spacing', True]\n", unfrozen.stderr
+    frozen = run_frozen(out, tmp_path=tmp_path)
+    assert (frozen.stdout, frozen.stderr, frozen.returncode) == (unfrozen.stdout, "", 0)
+    [root] = (tmp_path / "env").glob("xdg-cache-*/freeze/*/")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py")) == [
+        "linter/__init__.py", "linter/checkers/__init__.py", "linter/checkers/names.py",
+        "linter/checkers/spacing/__init__.py", "linter/checkers/spacing/rules.py"]
+    where = run_frozen(build_app(tmp_path / "where", {**FOLDER_LISTER, "app.py": """
+        import sys, linter.checkers.names
+        print(linter.__file__.startswith(sys.argv[0] + "/"), sys.path[-1] in linter.checkers.names.__file__)
+    """}, "--path", "site"), tmp_path=tmp_path / "where")
+    assert where.stdout == "True True\n", where.stderr  # linter itself loads from the archive
 
 
 def isolated_cache_run(archive: Path, tmp_path: Path, env_updates: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, analyze, scan
+from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, analyze, from_data, scan, to_data
 
 R = ImportRecord
 VERSION = (3, 11, 7)
@@ -525,6 +525,23 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
 def test_reads_own_files_only_for_paths_built_from_this_modules_file(source: str, expected: bool) -> None:
     from freezer.scanner import analyze
     assert analyze(source, version=(3, 11, 7), platform="linux").reads_own_files is expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("from pylint.utils import register_plugins\n"
+     "def initialize(linter):\n    register_plugins(linter, __path__[0])\n", True),
+    ("import os\nCHECKERS = os.listdir(__path__[0])\n", True),
+    ("import os\nDATA = os.path.join(__path__[0], 'data.txt')\n", False),
+    ("def get_include():\n    here = __path__[0]\n    return [here]\n", False),
+    ("import pkgutil\nNAMES = pkgutil.iter_modules(__path__)\n", False),
+])
+def test_handing_the_packages_folder_to_a_call_lists_it(source: str, expected: bool) -> None:
+    """pylint finds its checkers by listing pylint/checkers; lxml's get_include only
+    returns its folder, and a path built in the folder names one file."""
+    from freezer.scanner import analyze
+    analysis = analyze(source, version=(3, 11, 7), platform="linux")
+    assert analysis.lists_own_folder is expected
+    assert from_data(to_data(analysis)) == analysis
 
 
 def test_paths_built_from_another_modules_file_name_its_package() -> None:

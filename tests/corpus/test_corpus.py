@@ -187,6 +187,20 @@ CASES = (
         script="lxml_xml.py",
     ),
     Case(
+        "pylint",
+        ("pylint==3.3.9", "astroid==3.3.11", "dill==0.4.1", "isort==6.1.0", "mccabe==0.7.0",
+         "platformdirs==4.14.8", "tomlkit==0.15.2"),
+        (
+            Run(("{data}/lint_clean.py",), stdout_has="Your code has been rated at 10.00/10"),
+            Run(("{data}/lint_warnings.py",), exit_code=28,
+                stdout_has="W0702: No exception type(s) specified (bare-except)"),
+            Run(("--version",), stdout_has="astroid 3.3.11"),
+        ),
+        console_script="pylint",
+        # pylint lists pylint/checkers, extensions and reporters (__path__[0]) and has
+        # astroid map each file back to a module name through sys.path.
+    ),
+    Case(
         "click",
         ("click==8.5.1",),
         (

@@ -1,0 +1,7 @@
+import os, sys
+def f(x):
+    try:
+        return x/0
+    except:
+        pass
+class a: pass
