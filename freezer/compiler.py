@@ -107,3 +107,15 @@ def run_in_target(target: Target, script: str, request: bytes, doing: str, *args
         detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise CompileError(f"{doing} with {target.executable} failed: {detail[0]}")
     return proc.stdout
+
+
+def run_cached(target: Target, script: str, request: bytes, doing: str,
+               store: Optional[Cache]) -> bytes:
+    """run_in_target's answer, kept in the cache under the script, target and request."""
+    name = cache.key("run", script, target.executable, target.magic, request)
+    answer = store.load(name) if store else None
+    if answer is None:
+        answer = run_in_target(target, script, request, doing)
+        if store:
+            store.store(name, answer)
+    return answer

@@ -13,9 +13,8 @@ import marshal
 from collections.abc import Iterable
 from typing import Optional
 
-from . import cache
 from .cache import Cache
-from .compiler import run_in_target
+from .compiler import run_cached
 from .target import Target
 
 # (source, filename, mode, compiler flags, optimization level), as compile() takes them
@@ -35,7 +34,6 @@ for key in marshal.loads(sys.stdin.buffer.read()):
         continue
 sys.stdout.buffer.write(marshal.dumps(table))
 """
-_WORKER_ID = cache.key(_WORKER)
 
 
 def compile_sources(target: Target, sources: Iterable[Source],
@@ -44,14 +42,7 @@ def compile_sources(target: Target, sources: Iterable[Source],
     ordered = sorted(set(sources))  # the same bytes every build
     if not ordered:
         return None
-    request = marshal.dumps(ordered)
-    name = cache.key("generated", _WORKER_ID, target.executable, target.magic, request)
-    table = store.load(name) if store else None
-    if table is None:
-        table = run_in_target(target, _WORKER, request, "compiling generated code")
-        if store:
-            store.store(name, table)
-    return table
+    return run_cached(target, _WORKER, marshal.dumps(ordered), "compiling generated code", store)
 
 
 def callers(calls: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:

@@ -14,9 +14,8 @@ import marshal
 from collections.abc import Iterable
 from typing import Optional
 
-from . import cache
 from .cache import Cache
-from .compiler import run_in_target
+from .compiler import run_cached
 from .scanner import Pattern
 from .target import Target
 
@@ -56,7 +55,6 @@ for pattern, flags in marshal.loads(sys.stdin.buffer.read()):
 key = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder)
 sys.stdout.buffer.write(marshal.dumps((key, marshal.dumps(table))))
 """
-_WORKER_ID = cache.key(_WORKER)
 
 
 def compile_patterns(target: Target, patterns: Iterable[Pattern],
@@ -65,12 +63,7 @@ def compile_patterns(target: Target, patterns: Iterable[Pattern],
     ordered = sorted(set(patterns), key=lambda item: (isinstance(item[0], bytes), item))
     if not ordered:
         return None
-    request = marshal.dumps(ordered)
-    name = cache.key("regexes", _WORKER_ID, target.executable, target.magic, request)
-    data = store.load(name) if store else None
-    if data is None:
-        data = run_in_target(target, _WORKER, request, "compiling regular expressions")
-        if store:
-            store.store(name, data)
+    data = run_cached(target, _WORKER, marshal.dumps(ordered), "compiling regular expressions",
+                      store)
     key, table = marshal.loads(data)
     return key, table
