@@ -50,8 +50,9 @@ class Layout:
     # Folder, relative to the archive's, where the extraction set is shipped as
     # real files (a Lambda package); "" extracts it to the user cache at run time.
     shipped: str = ""
-    # Prebuilt regular expressions: (engine key, marshal'd table), see freezer/regexes.py.
-    regexes: Optional[tuple[tuple, bytes]] = None
+    # Prebuilt regular expressions: (engine key, {(pattern, flags): marshal'd entry}), see
+    # freezer/regexes.py.
+    regexes: Optional[tuple[tuple, dict[tuple[str | bytes, int], bytes]]] = None
     # Code generated while modules import, from a trace: (marshal'd table, {module: builtins
     # it calls}), see freezer/generated.py.
     generated: Optional[tuple[bytes, dict[str, tuple[str, ...]]]] = None
@@ -123,7 +124,9 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     regexes = None
     if layout.regexes is not None:
         engine, table = layout.regexes
-        regexes = (*payload.put(table), boot.digest(table), engine)
+        index = marshal.dumps({pattern: (*payload.put(entry), boot.digest(entry))
+                               for pattern, entry in table.items()})
+        regexes = (*payload.put(index), boot.digest(index), engine)
     generated = None
     if layout.generated is not None:
         table, callers = layout.generated

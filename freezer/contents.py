@@ -6,6 +6,7 @@ check is exactly what a frozen app checks before running a blob.
 
 from __future__ import annotations
 
+import marshal
 import tempfile
 import zipfile
 import zlib
@@ -115,12 +116,24 @@ def verify(path: Path) -> list[str]:
                 archive.read_file(member)
             except boot.ArchiveError:
                 problems.append(f"{path}: file {member!r}: digest mismatch")
-        for key, table in ((boot.MANIFEST_REGEXES, "regex table"),
-                           (boot.MANIFEST_GENERATED, "generated code table")):
-            entry = archive.manifest[key]
-            if entry is not None and boot.digest(archive.read(*entry[:2])) != entry[2]:
-                problems.append(f"{path}: {table}: digest mismatch")
+        problems.extend(f"{path}: {what}: digest mismatch" for what in _damaged_tables(archive))
         return problems
+
+
+def _damaged_tables(archive: boot.Archive) -> Iterator[str]:
+    """The regex table (its index, then each entry) and the generated code table."""
+    blobs = {"regex table": archive.manifest[boot.MANIFEST_REGEXES],
+             "generated code table": archive.manifest[boot.MANIFEST_GENERATED]}
+    index = blobs["regex table"]
+    if index is not None and _intact(archive, *index[:3]):  # read for any engine
+        for (pattern, _), entry in marshal.loads(archive.read(*index[:2])).items():
+            blobs[f"regex {pattern!r}"] = entry
+    yield from (what for what, entry in blobs.items()
+                if entry is not None and not _intact(archive, *entry[:3]))
+
+
+def _intact(archive: boot.Archive, offset: int, size: int, digest: bytes) -> bool:
+    return boot.digest(archive.read(offset, size)) == digest
 
 
 def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str | None:

@@ -20,8 +20,8 @@ from .scanner import Pattern
 from .target import Target
 
 # Runs in the target interpreter.  Input: marshal'd [(pattern, flags)].  Output:
-# marshal'd (engine key, table): table maps (pattern, flags) to the arguments of
-# _sre.compile after the pattern itself, with the program as bytes.
+# marshal'd (engine key, table): table maps (pattern, flags) to the marshal'd
+# arguments of _sre.compile after the pattern itself, with the program as bytes.
 _WORKER = r"""
 import marshal, sys, warnings, _sre
 try:
@@ -51,15 +51,17 @@ for pattern, flags in marshal.loads(sys.stdin.buffer.read()):
         continue  # left to re at run time, which raises or warns as it should
     _, final, code, groups, groupindex, indexgroup = args
     program = b"".join(word.to_bytes(_sre.CODESIZE, sys.byteorder) for word in code)
-    table[pattern, flags] = (final, program, groups, dict(groupindex), tuple(indexgroup))
+    table[pattern, flags] = marshal.dumps(
+        (final, program, groups, dict(groupindex), tuple(indexgroup)))
 key = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder)
-sys.stdout.buffer.write(marshal.dumps((key, marshal.dumps(table))))
+sys.stdout.buffer.write(marshal.dumps((key, table)))
 """
 
 
 def compile_patterns(target: Target, patterns: Iterable[Pattern],
-                     store: Optional[Cache] = None) -> Optional[tuple[tuple, bytes]]:
-    """(engine key, marshal'd table) for `patterns`, or None when there are none."""
+                     store: Optional[Cache] = None) -> Optional[tuple[tuple, Table]]:
+    """(engine key, table) for `patterns`, or None when there are none.  The archive
+    stores each entry as a blob, which the runtime reads when re asks for it."""
     ordered = sorted(set(patterns), key=lambda item: (isinstance(item[0], bytes), item))
     if not ordered:
         return None
@@ -67,3 +69,6 @@ def compile_patterns(target: Target, patterns: Iterable[Pattern],
                       store)
     key, table = marshal.loads(data)
     return key, table
+
+
+Table = dict[Pattern, bytes]  # (pattern, flags) -> marshal'd arguments of _sre.compile

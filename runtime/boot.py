@@ -46,7 +46,7 @@ MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path}
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder, frozenset of inits): see below
-MANIFEST_REGEXES = "regexes"  # (offset, size, digest, engine key) or None: prebuilt regexes
+MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) or None
 # (offset, size, digest, {module: names of the builtins it calls}) or None: code that
 # modules generate, compiled by a trace build (runtime/generated.py)
 MANIFEST_GENERATED = "generated"
@@ -246,12 +246,14 @@ class Archive:
     def read_file(self, path):
         """Bytes of a data file (or extension module) by its path in the archive."""
         offset, size, expected = self.manifest[MANIFEST_FILES][path]
-        return self._read_checked(offset, size, expected, "file {!r}".format(path))
+        return self.read_checked(offset, size, expected, "file {!r}".format(path))
 
     def read_regexes(self):
-        """{(pattern, flags): arguments of _sre.compile after the pattern}, built by
-        the freezer (freezer/regexes.py), or None when this interpreter's regular
-        expression engine is not the one the table was made for."""
+        """{(pattern, flags): (offset, size, digest) of the marshal'd arguments of
+        _sre.compile after the pattern}, built by the freezer (freezer/regexes.py),
+        or None when this interpreter's regular expression engine is not the one
+        the table was made for.  Entries are read when re asks for them: most
+        patterns an app's modules hold are never compiled in a given run."""
         entry = self.manifest.get(MANIFEST_REGEXES)
         if entry is None:
             return None
@@ -259,7 +261,7 @@ class Archive:
         import _sre
         if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder):
             return None
-        return marshal.loads(self._read_checked(offset, size, expected, "regex table"))
+        return marshal.loads(self.read_checked(offset, size, expected, "regex table"))
 
     def read_generated(self):
         """{(source, filename, mode, flags, optimize): marshal'd code}, the code a
@@ -268,9 +270,9 @@ class Archive:
         if entry is None:
             return {}
         offset, size, expected, _ = entry
-        return marshal.loads(self._read_checked(offset, size, expected, "generated code table"))
+        return marshal.loads(self.read_checked(offset, size, expected, "generated code table"))
 
-    def _read_checked(self, offset, size, expected, what):
+    def read_checked(self, offset, size, expected, what):
         data = self.read(offset, size)
         if digest(data) != expected:
             raise ArchiveError("{}: {} is damaged (digest mismatch); rebuild the archive"

@@ -7,6 +7,7 @@ beside their ``__file__``) point into the extraction folder instead.
 """
 
 import gc
+import marshal
 import os
 import sys
 # importlib's own frozen modules: importlib.machinery and importlib.util re-export
@@ -68,9 +69,13 @@ def seed_regexes(compiler, loader):
             if missed is not None and isinstance(pattern, (str, bytes)):
                 missed.add((pattern, flags))
             return original(pattern, flags)
-        final, program, groups, groupindex, indexgroup = known
+        try:
+            entry = loader.archive.read_checked(*known, "regex table entry")
+        except ArchiveError as exc:
+            raise _fatal(exc) from None
+        final, program, groups, groupindex, indexgroup = marshal.loads(entry)
         return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
-                     dict(groupindex), indexgroup)
+                     groupindex, indexgroup)
 
     compiler.compile = compile
 
@@ -100,7 +105,6 @@ def write_trace(loader, path):
     """What `freeze build --trace` learns from a run: the regular expressions it
     compiled beyond the build's table, the modules it loaded and the code they
     generated while importing."""
-    import marshal
     loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
     with open(path, "wb") as file:
         sources, callers = loader.generated.recorded

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from freezer.runtime import boot
 from support import build_app, freeze, inspect_json, run_frozen, write_tree
 
 APP = {
@@ -212,6 +213,22 @@ def test_verify_passes_then_names_each_damaged_module(app: Path, tmp_path: Path)
     assert bad.returncode == 1
     assert bad.stderr.splitlines() == [f"{out}: module 'pkg': digest mismatch",
                                        f"{out}: module 'pkg.words': digest mismatch"]
+
+
+def test_verify_names_a_damaged_regex_table_entry(tmp_path: Path) -> None:
+    out = build_app(tmp_path, {"app.py": "import re\nprint(re.compile(r'ab+c').match('abbc'))\n"})
+    archive = boot.Archive(str(out))
+    offset, size, _ = archive.read_regexes()["ab+c", 0]
+    archive.close()
+    data = bytearray(out.read_bytes())
+    data[offset + size - 1] ^= 0x01
+    out.write_bytes(bytes(data))
+    bad = freeze("verify", out)
+    assert (bad.returncode, bad.stderr) == (1, f"{out}: regex 'ab+c': digest mismatch\n")
+    ran = run_frozen(out, tmp_path=tmp_path)
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines()[-1] == (
+        f"freeze: {out}: regex table entry is damaged (digest mismatch); rebuild the archive")
 
 
 def test_inspect_rejects_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
