@@ -21,15 +21,17 @@ from .target import Target
 Source = tuple[str, str, str, int, int]
 
 # Runs in the target interpreter.  Input: marshal'd [Source].  Output: marshal'd
-# {Source: marshal'd code}; a source that does not compile is left out, so the
-# runtime compiles it and raises as it should.
+# {Source: marshal'd code}; a source that does not compile, or warns, is left out,
+# so the runtime compiles it and raises or warns as it should.
 _WORKER = r"""
-import marshal, sys
+import marshal, sys, warnings
 table = {}
 for key in marshal.loads(sys.stdin.buffer.read()):
     source, filename, mode, flags, optimize = key
     try:
-        table[key] = marshal.dumps(compile(source, filename, mode, flags, True, optimize))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a source that warns must warn when it compiles
+            table[key] = marshal.dumps(compile(source, filename, mode, flags, True, optimize))
     except Exception:
         continue
 sys.stdout.buffer.write(marshal.dumps(table))

@@ -489,6 +489,14 @@ class _CallFinder(_Visitor):
     def __init__(self, walker: _Walker) -> None:
         super().__init__()
         self._walker = walker
+        # Names bound to a string with a literal start: `path = f"._{name}"`, then
+        # `import_module(path, package=...)` (textual's widgets).
+        self._prefixes: dict[str, str] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        prefix = _literal_prefix(node.value)
+        if prefix and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._prefixes[node.targets[0].target.value] = prefix
 
     def visit_Call(self, node: cst.Call) -> None:
         callee = get_full_name_for_node(node.func)
@@ -498,9 +506,11 @@ class _CallFinder(_Visitor):
             self._import_module(node)
 
     def _import_module(self, node: cst.Call) -> None:
-        module = _literal_string(node.args[0].value)
+        argument = node.args[0].value
+        module = _literal_string(argument)
         if module is None:
-            prefix = _literal_prefix(node.args[0].value)
+            prefix = _literal_prefix(argument) or (
+                self._prefixes.get(argument.value) if isinstance(argument, cst.Name) else None)
             if prefix:
                 self._walker.prefixes.append(prefix)
             return

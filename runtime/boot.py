@@ -27,7 +27,7 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE

@@ -86,9 +86,10 @@ class GeneratedCode:
             if self.recorded is not None:
                 self._record(key, caller, via)
             else:
-                if self._table is None:
-                    self._table = self._read_table()
-                data = self._table.get(key)
+                table = self._table  # end_imports in another thread may drop it
+                if table is None:
+                    table = self._table = self._read_table()
+                data = table.get(key)
                 if data is not None:
                     return marshal.loads(data)
         return _compile(source, filename, mode, flags, True, optimize)

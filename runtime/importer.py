@@ -33,8 +33,11 @@ from .resources import (
 def _lazycache(linecache, module):
     """Let linecache find a bundled module's source by its file name alone, as the
     warnings module asks for it (tracebacks pass the module's globals anyway)."""
-    if linecache is not None and getattr(module, "__file__", None):
-        linecache.lazycache(module.__file__, module.__dict__)
+    # linecache may be half imported by another thread: register_sources, which
+    # runs when it is done, covers this module then.
+    lazycache = getattr(linecache, "lazycache", None)
+    if lazycache is not None and getattr(module, "__file__", None):
+        lazycache(module.__file__, module.__dict__)
 
 
 def register_sources(linecache, loader):
@@ -107,7 +110,10 @@ def write_trace(loader, path):
     generated while importing."""
     loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
     with open(path, "wb") as file:
-        sources, callers = loader.generated.recorded
+        sources, calls = loader.generated.recorded
+        # A module without __all__ would hand our builtins on to `from module import *`.
+        callers = [(name, via) for name, via in calls
+                   if hasattr(sys.modules.get(name), "__all__")]
         marshal.dump((list(loader.traced_patterns), loaded, list(sources), list(callers)), file)
 
 

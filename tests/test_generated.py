@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from freezer.generated import compile_sources
 from freezer.runtime.generated import FUTURE_FLAGS, GeneratedCode
+from freezer.target import probe
 from support import build_app, inspect_json, installed_pythons, run_frozen
 
 CO_NESTED = 0x10  # nested_scopes' flag: every nested function has it, it is no __future__ import
@@ -124,6 +126,13 @@ def test_a_trace_records_sources_and_the_modules_that_generated_them() -> None:
     annotations = __future__.annotations.compiler_flag  # this module's, passed on
     assert ("40 + 2", "<string>", "eval", annotations, sys.flags.optimize) in sources
     assert ("collections", "eval") in calls and (__name__, "eval") in calls
+
+
+def test_sources_that_warn_or_fail_are_left_to_run_time() -> None:
+    sources = [("1 is 1", "<string>", "eval", 0, 0), ("x = = 1", "<string>", "exec", 0, 0),
+               ("2", "<string>", "eval", 0, 0)]
+    table = marshal.loads(compile_sources(probe(sys.executable), sources))
+    assert list(table) == [("2", "<string>", "eval", 0, 0)]
 
 
 # The module the app imports generates code three ways; `count` reports how many

@@ -592,10 +592,13 @@ def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
             return importlib.import_module("pkg.drivers." + name)
         def unknown(name):
             return importlib.import_module(f"{name}.plugin")
+        def __getattr__(name):  # textual's widgets: the name goes through a variable
+            path = f"._{name.lower()}"
+            return importlib.import_module(path, package="pkg.widgets")
         """)
     found = analyze(source, version=(3, 11, 7), platform="linux")
     assert ".deprecated.config" in found.strings and "plain.name" in found.strings
-    assert found.module_prefixes == ("anyio._backends._", "pkg.drivers.")
+    assert found.module_prefixes == ("anyio._backends._", "pkg.drivers.", "._")
 
 
 def test_flags_bound_to_target_conditions() -> None:
