@@ -11,6 +11,7 @@ import hashlib
 import io
 import marshal
 import os
+import sys
 import tempfile
 import time
 import zipfile
@@ -43,7 +44,8 @@ class Layout:
 
     python: tuple[str, bytes]  # version string, magic number
     entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
-    lazy: frozenset[str]  # modules to load through importlib.util.LazyLoader
+    # modules to load through importlib.util.LazyLoader -> lazy modules to import with each
+    lazy: Mapping[str, tuple[str, ...]]
     launcher: bytes  # the lines before the payload that make ./app.pyz run
     external: Mapping[str, str]
     boot_code: bytes  # runtime/boot.py as a .pyc for the target
@@ -135,7 +137,9 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
         boot.MANIFEST_ENTRY: layout.entry,
-        boot.MANIFEST_LAZY: layout.lazy,
+        # Interned, a name is one object that marshal writes once.
+        boot.MANIFEST_LAZY: {sys.intern(name): tuple(map(sys.intern, imports))
+                             for name, imports in sorted(layout.lazy.items())},
         boot.MANIFEST_RUNTIME: runtime_records,
         boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),

@@ -100,8 +100,9 @@ def build(options: Options) -> Result:
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         # The entry stays eager: a Lambda handler's init must fail at its import.
-        lazy=(graph.lazy_modules(modules, tgt.frozen_modules) - {entry[1]} if options.lazy
-              else frozenset()),
+        lazy=({name: imports for name, imports in
+               graph.lazy_modules(modules, tgt.frozen_modules).items() if name != entry[1]}
+              if options.lazy else {}),
         launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},
@@ -145,7 +146,8 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     found = trace.record(tgt, image, options.trace)
     warnings.extend(found.warnings)
     table = generated.compile_sources(tgt, found.sources, store)
-    return replace(layout, lazy=layout.lazy - found.loaded,
+    lazy = {name: imports for name, imports in layout.lazy.items() if name not in found.loaded}
+    return replace(layout, lazy=lazy,
                    regexes=regexes.compile_patterns(tgt, modules.patterns() | found.patterns, store),
                    generated=table and (table, generated.callers(found.calls)))
 

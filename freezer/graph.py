@@ -64,6 +64,7 @@ class Module:
         spec: where the target interpreter would find it.
         bundled: carried in the archive (else the target interpreter provides it).
         imports: resolved names of the modules it imports.
+        body_imports: those its body imports as it runs (not inside a function), in order.
         reads_own_files: its source builds paths from ``__file__``.
         speculative: reached only through a hint (a string naming it, a package
             listing its submodules) or an optional import (inside ``try/except
@@ -78,6 +79,7 @@ class Module:
     bundled: bool
     stdlib: bool
     imports: tuple[str, ...] = ()
+    body_imports: tuple[str, ...] = ()
     reads_own_files: bool = False
     speculative: bool = False
     defines_only: bool = False
@@ -251,7 +253,7 @@ class _Builder:
         if importer.stdlib:
             self._follow_stdlib(importer, analysis)
             return
-        imports = []
+        imports, body = [], []
         for index, record in enumerate(analysis.imports):
             try:
                 name = resolve_name(record.module, _anchor(importer, record))
@@ -263,16 +265,19 @@ class _Builder:
                 if name not in self.graph.excluded:
                     self.miss(name, importer, source, analysis.imports, index)
                 continue
-            imports.append(name)
+            found = [name]
             if module.spec.is_package:
                 # `from pkg import x`: x may be a submodule; if not, it is a name.
                 for attribute in record.names:
                     if attribute != "*" and self.resolver.resolve(f"{name}.{attribute}"):
                         if self.add(f"{name}.{attribute}",
                                     speculative=importer.speculative or record.optional):
-                            imports.append(f"{name}.{attribute}")
+                            found.append(f"{name}.{attribute}")
+            imports.extend(found)
+            if not record.in_function:
+                body.extend(found)
         self.graph.modules[importer.name] = replace(
-            importer, imports=tuple(dict.fromkeys(imports)),
+            importer, imports=tuple(dict.fromkeys(imports)), body_imports=tuple(dict.fromkeys(body)),
             reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
             patterns=analysis.patterns)
         self.graph.extract.update(analysis.named_packages)
@@ -299,8 +304,9 @@ class _Builder:
                         module = self.add(candidate, spec)
                 if module is not None:
                     imports.append(candidate)
+        imports = tuple(dict.fromkeys(imports))
         self.graph.modules[importer.name] = replace(
-            importer, imports=tuple(dict.fromkeys(imports)), defines_only=analysis.defines_only,
+            importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
             patterns=analysis.patterns)
 
     def hints(self, importer: Module, analysis: Analysis) -> None:
@@ -497,16 +503,35 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
     return builder.graph
 
 
-def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Modules that may load lazily: plain source modules, bundled or from the
-    standard library (not `frozen` into the interpreter), whose body only defines
-    names and that sit in no import cycle (a cycle's partly run modules must exist
-    eagerly, or `from x import y` inside the cycle fails)."""
+def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str, tuple[str, ...]]:
+    """Modules that may load lazily, each with the lazy modules to import with it.
+
+    Lazy: plain source modules, bundled or from the standard library (not `frozen`
+    into the interpreter), whose body only defines names and that sit in no import
+    cycle (a cycle's partly run modules must exist eagerly, or `from x import y`
+    inside the cycle fails).  An import binds a submodule on its package, which
+    others may rely on (`import jsonschema` then `jsonschema.protocols`, bound by
+    the lazy `jsonschema._typing`'s import): a lazy module comes with the lazy
+    submodules its body imports, and with lazy modules whose own imports bring
+    one.  Importing a lazy module costs little; importing the others would run
+    what laziness defers.
+    """
     cyclic = {name for component in _cycles(graph) for name in component}
-    return frozenset(m.name for m in graph.modules.values()
-                     if m.defines_only and not m.spec.is_package and m.name != MAIN
-                     and m.spec.kind in (SOURCE, BYTECODE) and (m.bundled or m.stdlib)
-                     and m.name not in cyclic and m.name not in frozen)
+    lazy = {m.name: m for m in graph.modules.values()
+            if m.defines_only and not m.spec.is_package and m.name != MAIN
+            and m.spec.kind in (SOURCE, BYTECODE) and (m.bundled or m.stdlib)
+            and m.name not in cyclic and m.name not in frozen}
+    companions: dict[str, tuple[str, ...]] = {}
+
+    def companions_of(name: str) -> tuple[str, ...]:
+        # Lazy modules import each other without cycles, so this ends.
+        if name not in companions:
+            companions[name] = tuple(
+                imported for imported in lazy[name].body_imports
+                if imported in lazy and ("." in imported or companions_of(imported)))
+        return companions[name]
+
+    return {name: companions_of(name) for name in sorted(lazy)}
 
 
 def _cycles(graph: Graph) -> list[list[str]]:

@@ -27,7 +27,7 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
@@ -40,7 +40,7 @@ RUNTIME_MODULES = ("extract", "resources", "children", "generated", "importer", 
 MANIFEST_FORMAT = "format"
 MANIFEST_PYTHON = "python"  # (version string, magic number)
 MANIFEST_ENTRY = "entry"  # (ENTRY_* kind, module name, attribute path or "")
-MANIFEST_LAZY = "lazy"  # frozenset of module names loaded through LazyLoader
+MANIFEST_LAZY = "lazy"  # {module loaded through LazyLoader: lazy modules to import with it}
 MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried

@@ -12,7 +12,7 @@ import os
 import sys
 # importlib's own frozen modules: importlib.machinery and importlib.util re-export
 # them, but a guest in someone else's process (Lambda) may not have loaded those.
-from _frozen_importlib import ModuleSpec, _call_with_frames_removed
+from _frozen_importlib import ModuleSpec, _call_with_frames_removed, _gcd_import
 from _frozen_importlib_external import (
     ExtensionFileLoader, PathFinder, SourceFileLoader, SourcelessFileLoader, decode_source,
 )
@@ -267,18 +267,12 @@ class ArchiveLoader:
 class ArchiveFinder:
     """First on sys.meta_path: answers for bundled modules, None for the rest."""
 
-    def __init__(self, loader, lazy=frozenset()):
+    def __init__(self, loader, lazy={}):
         self.loader = loader
         self._records = loader.archive.modules
-        self._lazy_names = lazy
+        self._lazy_names = lazy  # name -> the lazy modules to import with it
         if lazy:
-            from importlib.util import LazyLoader
-            if "threading" in LazyLoader.exec_module.__code__.co_names:
-                # It imports threading (3.13, 3.12.3+): import it now, before this
-                # finder answers, or a lazy module that threading imports
-                # (_weakrefset) would need LazyLoader to load it.
-                import threading  # noqa: F401
-            self._lazy = LazyLoader(loader)
+            self._lazy = _lazy_loader_type(lazy)(loader)
 
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
@@ -329,6 +323,29 @@ class ArchiveFinder:
 
     def invalidate_caches(self):
         pass
+
+
+def _lazy_loader_type(companions):
+    """LazyLoader, except that a lazy module comes with the lazy modules its body
+    would import (see freezer/graph.py lazy_modules), so that they are bound on
+    their packages, as eagerly.  One whose package is not imported yet waits:
+    importing the package would run what laziness defers."""
+    from importlib.util import LazyLoader
+    if "threading" in LazyLoader.exec_module.__code__.co_names:
+        # It imports threading (3.13, 3.12.3+): import it now, before the finder
+        # answers, or a lazy module that threading imports (_weakrefset) would
+        # need LazyLoader to load it.
+        import threading  # noqa: F401
+
+    class BodyImportingLazyLoader(LazyLoader):
+        def exec_module(self, module):
+            name = module.__name__  # before the module turns lazy: any attribute loads it
+            super().exec_module(module)
+            for companion in companions.get(name, ()):
+                if companion.rpartition(".")[0] in sys.modules or "." not in companion:
+                    _gcd_import(companion)
+
+    return BodyImportingLazyLoader
 
 
 class _PatchingLoader:

@@ -268,6 +268,37 @@ def test_lazy_policy_defers_only_modules_that_just_define_names(tmp_path: Path) 
         + " _LazyModule\nheavy body\n42 ['a', 'b c']\nregistered at import\n")
 
 
+def test_lazy_modules_come_with_the_lazy_submodules_they_import(tmp_path: Path) -> None:
+    """A lazy module's imports of lazy submodules bind them on their packages, as
+    eagerly (check-jsonschema reaches jsonschema.protocols as an attribute that only
+    the lazy jsonschema._typing's import binds); a module that does more than define
+    names, like one that registers itself, still runs at the lazy module's first use."""
+    files = {
+        "app.py": """
+            import sys
+            import pkg
+            from pkg.registry import REGISTERED
+            print(type(sys.modules["pkg.helpers"]).__name__, pkg.protocols.VALUE, REGISTERED)
+            print(pkg.helpers.describe(), REGISTERED)
+        """,
+        "pkg/__init__.py": "import pkg.helpers\n",
+        "pkg/helpers.py": """
+            import pkg.protocols
+            from pkg.plugin import PLUGIN
+            def describe():
+                return "helpers ran"
+        """,
+        "pkg/protocols.py": "VALUE = 'protocols bound'\n",
+        "pkg/registry.py": "REGISTERED = []\n",
+        "pkg/plugin.py": "from pkg.registry import REGISTERED\nREGISTERED.append('plugin')\nPLUGIN = 1\n",
+    }
+    frozen = build_app(tmp_path, files, "--lazy")
+    assert {"pkg.helpers", "pkg.protocols"} <= set(inspect_json(frozen)["lazy"])
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (
+        0, "_LazyModule protocols bound []\nhelpers ran ['plugin']\n"), ran.stderr
+
+
 def other_python() -> Path | None:
     """An installed CPython 3.10, 3.12 or 3.13 (not the one running the tests)."""
     for version in sorted(PYENV.glob("3.1[0-3].*"), reverse=True):
