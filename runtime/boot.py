@@ -20,6 +20,7 @@ Layout of an archive (all integers little-endian)::
 The freezer imports these names to write the format; nothing else defines it.
 """
 
+import _thread
 import marshal
 import os
 import sys
@@ -33,8 +34,11 @@ DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
 LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, in the task root
-# Runtime modules in load order; each may import only the ones before it.
+# Runtime modules.  Every process runs the last two, in order, at start; the others
+# run when first asked for (runtime_module): most apps never need them.  Each may
+# import only boot and the modules before it.
 RUNTIME_MODULES = ("extract", "resources", "children", "generated", "importer", "entry")
+RUNTIME_AT_START = RUNTIME_MODULES[-2:]
 
 # Manifest keys.
 MANIFEST_FORMAT = "format"
@@ -288,22 +292,36 @@ class Archive:
 
 
 def load_runtime(archive):
-    """Execute the runtime modules from the archive under a private package."""
-    module_type = type(sys)
-    package = module_type(RUNTIME_PACKAGE)
+    """Create the private package of the runtime modules and run those every process needs."""
+    package = type(sys)(RUNTIME_PACKAGE)
     package.__path__ = []
     package.__package__ = RUNTIME_PACKAGE
     sys.modules[RUNTIME_PACKAGE] = package
     sys.modules[RUNTIME_PACKAGE + ".boot"] = sys.modules[__name__]
-    records = archive.manifest[MANIFEST_RUNTIME]
-    for short in RUNTIME_MODULES:
-        name = RUNTIME_PACKAGE + "." + short
-        module = module_type(name)
-        module.__package__ = RUNTIME_PACKAGE
-        sys.modules[name] = module
-        exec(archive.read_code(name, records[name]), module.__dict__)
-        setattr(package, short, module)
+    for short in RUNTIME_AT_START:
+        runtime_module(archive, short)
     return package
+
+
+_running = _thread.RLock()  # a thread asking for a runtime module another runs waits
+
+
+def runtime_module(archive, short):
+    """The runtime module `short`, run from the archive the first time it is asked for."""
+    name = RUNTIME_PACKAGE + "." + short
+    with _running:
+        module = sys.modules.get(name)
+        if module is None:
+            module = sys.modules[name] = type(sys)(name)
+            module.__package__ = RUNTIME_PACKAGE
+            try:
+                exec(archive.read_code(name, archive.manifest[MANIFEST_RUNTIME][name]),
+                     module.__dict__)
+            except BaseException:
+                del sys.modules[name]
+                raise
+            setattr(sys.modules[RUNTIME_PACKAGE], short, module)
+    return module
 
 
 def start(path, guest=False):

@@ -19,15 +19,8 @@ from _frozen_importlib_external import (
 from _imp import _fix_co_filename
 
 from .boot import (
-    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_GC_FREEZE, MANIFEST_GENERATED,
-    MANIFEST_LAZY, MANIFEST_TRACE, PATH, ArchiveError,
-)
-from .children import patch_spawn
-from .extract import Extractor
-from .generated import GeneratedCode
-from .resources import (
-    ArchivePath, ResourceReader, Tree, distributions, real_ca_bundle, serve_botocore_data,
-    serve_files,
+    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_EXTRACT, MANIFEST_GC_FREEZE,
+    MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_TRACE, PATH, ArchiveError, runtime_module,
 )
 
 def _lazycache(linecache, module):
@@ -83,15 +76,30 @@ def seed_regexes(compiler, loader):
     compiler.compile = compile
 
 
+def _runtime(loader, short):
+    """A runtime module that runs on first use (boot.runtime_module)."""
+    try:
+        return runtime_module(loader.archive, short)
+    except ArchiveError as exc:
+        raise _fatal(exc) from None
+
+
+def _elsewhere(short, name):
+    """The patch `name` of the runtime module `short`."""
+    def patch(module, loader):
+        getattr(_runtime(loader, short), name)(module, loader)
+    return patch
+
+
 # Modules to adapt right after they run, bundled or not: name -> patch(module, ArchiveLoader).
 PATCHES = {
     "linecache": register_sources,
     "sre_compile" if sys.version_info < (3, 11) else "re._compiler": seed_regexes,
-    "multiprocessing.spawn": patch_spawn,
-    "botocore.loaders": serve_botocore_data,
-    "botocore.httpsession": real_ca_bundle,
-    "babel.core": serve_files,
-    "babel.localedata": serve_files,
+    "multiprocessing.spawn": _elsewhere("children", "patch_spawn"),
+    "botocore.loaders": _elsewhere("resources", "serve_botocore_data"),
+    "botocore.httpsession": _elsewhere("resources", "real_ca_bundle"),
+    "babel.core": _elsewhere("resources", "serve_files"),
+    "babel.localedata": _elsewhere("resources", "serve_files"),
 }
 
 
@@ -136,9 +144,9 @@ class ArchiveLoader:
     def __init__(self, archive):
         self.archive = archive
         self.prefix = archive.path + "/"
-        self.extractor = Extractor(archive, lambda path: self.tree.read(path))
         self._records = archive.modules
-        self._tree = None
+        self._extracted = archive.manifest[MANIFEST_EXTRACT][1]  # see extractor
+        self._extractor = self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         tracing = archive.manifest[MANIFEST_TRACE]
         # A trace build's record of the patterns re compiled that the table lacked.
@@ -148,14 +156,24 @@ class ArchiveLoader:
         generated = archive.manifest[MANIFEST_GENERATED]
         if tracing or generated is not None:
             callers = generated[3] if generated else {}
-            self.generated = GeneratedCode(archive.read_generated, callers, record=tracing)
+            self.generated = _runtime(self, "generated").GeneratedCode(
+                archive.read_generated, callers, record=tracing)
             self.patches = {**PATCHES, **{name: _adapting(PATCHES.get(name)) for name in callers}}
 
     @property
     def tree(self):
+        """The archive's files as a tree (runtime/resources.py)."""
         if self._tree is None:
-            self._tree = Tree(self.archive)
+            self._tree = _runtime(self, "resources").Tree(self.archive)
         return self._tree
+
+    @property
+    def extractor(self):
+        """The files that must be real, and where they are (runtime/extract.py)."""
+        if self._extractor is None:
+            extract = _runtime(self, "extract")
+            self._extractor = extract.Extractor(self.archive, lambda path: self.tree.read(path))
+        return self._extractor
 
     def _record(self, fullname):
         try:
@@ -166,7 +184,7 @@ class ArchiveLoader:
 
     def location(self, path):
         """Absolute path of an archive member: inside the archive, or extracted."""
-        if path in self.extractor.paths:
+        if path in self._extracted:
             return os.path.join(self.extractor.root(), path)
         return self.prefix + path
 
@@ -258,10 +276,11 @@ class ArchiveLoader:
         if record[KIND] not in (KIND_PACKAGE, KIND_NAMESPACE):
             return None
         folder = record[PATH].rpartition("/")[0] if record[KIND] == KIND_PACKAGE else record[PATH]
-        if record[PATH] in self.extractor.paths:
+        resources = _runtime(self, "resources")
+        if record[PATH] in self._extracted:
             from pathlib import Path
-            return ResourceReader(Path(self.extractor.root(), folder))
-        return ResourceReader(ArchivePath(self.tree, folder))
+            return resources.ResourceReader(Path(self.extractor.root(), folder))
+        return resources.ResourceReader(resources.ArchivePath(self.tree, folder))
 
 
 class ArchiveFinder:
@@ -319,7 +338,7 @@ class ArchiveFinder:
 
     def find_distributions(self, context=None):
         """importlib.metadata's hook: the distributions bundled in the archive."""
-        return distributions(self.loader.tree, context)
+        return _runtime(self.loader, "resources").distributions(self.loader.tree, context)
 
     def invalidate_caches(self):
         pass

@@ -215,6 +215,22 @@ def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_bui
         "collected while importing True\nuser's threshold kept 900\nlate body False 900\nuser's choice kept False\n")
 
 
+def test_runtime_modules_an_app_does_not_need_never_run(tmp_path: Path) -> None:
+    """Resources, extraction and child processes run from the archive when first
+    needed: most apps never need them, and each costs start-up time and memory."""
+    frozen = build_app(tmp_path, {"app.py": """
+        import sys
+        def runtime():
+            return sorted(n.partition(".")[2] for n in sys.modules if n.startswith("__freeze__."))
+        print(runtime())
+        import importlib.metadata
+        list(importlib.metadata.distributions())
+        print(runtime())
+    """})
+    assert run_frozen(frozen, tmp_path=tmp_path).stdout == (
+        "['boot', 'entry', 'importer']\n['boot', 'entry', 'importer', 'resources']\n")
+
+
 def test_lazy_modules_waiting_to_load_stay_waiting_when_linecache_loads(tmp_path: Path) -> None:
     """linecache loading midway through an import cycle registers the bundled modules'
     sources; one still waiting for LazyLoader must not run then (markdown-it, flake8)."""
