@@ -126,8 +126,11 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     regexes = None
     if layout.regexes is not None:
         engine, table = layout.regexes
-        index = marshal.dumps({pattern: (*payload.put(entry), boot.digest(entry))
-                               for pattern, entry in table.items()})
+        entries = {}
+        for (pattern, flags), arguments in table.items():
+            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)))
+            entries[pattern, flags] = (*payload.put(entry), boot.digest(entry))
+        index = marshal.dumps(boot.pack_regex_index(entries))
         regexes = (*payload.put(index), boot.digest(index), engine)
     generated = None
     if layout.generated is not None:

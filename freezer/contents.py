@@ -126,8 +126,9 @@ def _damaged_tables(archive: boot.Archive) -> Iterator[str]:
              "generated code table": archive.manifest[boot.MANIFEST_GENERATED]}
     index = blobs["regex table"]
     if index is not None and _intact(archive, *index[:3]):  # read for any engine
-        for (pattern, _), entry in marshal.loads(archive.read(*index[:2])).items():
-            blobs[f"regex {pattern!r}"] = entry
+        entries = boot.regex_entries(marshal.loads(archive.read(*index[:2])))
+        for number, entry in enumerate(entries, 1):
+            blobs[f"regex table entry {number}"] = entry
     yield from (what for what, entry in blobs.items()
                 if entry is not None and not _intact(archive, *entry[:3]))
 

@@ -50,7 +50,8 @@ MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path}
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
 MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder, frozenset of inits): see below
-MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) or None
+MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) or None: see
+# pack_regex_index
 # (offset, size, digest, {module: names of the builtins it calls}) or None: code that
 # modules generate, compiled by a trace build (runtime/generated.py)
 MANIFEST_GENERATED = "generated"
@@ -148,6 +149,55 @@ def digest(data):
     only thing an unkeyed digest can, at a quarter of blake2b's cost on every
     module loaded."""
     return crc32(data).to_bytes(DIGEST_SIZE, "little")
+
+
+def regex_key(pattern, flags):
+    """The regex index's key for re's (pattern, flags): a CRC-32 of the pattern,
+    seeded with the flags and, for bytes, bit 31 (no re flag uses it).  Entries hold
+    their pattern: a collision only costs a compile."""
+    if isinstance(pattern, str):
+        return crc32(pattern.encode("utf-8", "surrogatepass"), flags & 0x7FFFFFFF)
+    return crc32(pattern, flags & 0x7FFFFFFF | 0x80000000)
+
+
+# A regex index row: entry offset (8), size (4), digest (4).
+_REGEX_ROW = 8 + 4 + DIGEST_SIZE
+
+
+def pack_regex_index(entries):
+    """{(pattern, flags): (offset, size, digest) of its entry} -> the index: a dict
+    {regex_key: row} and the packed rows.  It stays in memory for the life of the
+    app, so it holds no patterns: most of the patterns an app's modules hold are
+    never compiled in a given run (rich: 12 of 331).  Each entry is the marshal'd
+    (pattern, flags, arguments of _sre.compile after the pattern).  Of patterns
+    sharing a key, the first keeps it; the others compile as usual."""
+    keys, rows = {}, bytearray()
+    for (pattern, flags), (offset, size, entry_digest) in entries.items():
+        key = regex_key(pattern, flags)
+        if key not in keys:
+            keys[key] = len(keys)
+            rows += offset.to_bytes(8, "little") + size.to_bytes(4, "little") + entry_digest
+    return keys, bytes(rows)
+
+
+def regex_entries(index):
+    """(offset, size, digest) of every entry of a regex index."""
+    _, rows = index
+    for start in range(0, len(rows), _REGEX_ROW):
+        yield _regex_row(rows, start)
+
+
+def find_regex(index, pattern, flags):
+    """(offset, size, digest) of the entry that may hold (pattern, flags), or None."""
+    keys, rows = index
+    row = keys.get(regex_key(pattern, flags))
+    return None if row is None else _regex_row(rows, row * _REGEX_ROW)
+
+
+def _regex_row(rows, start):
+    return (int.from_bytes(rows[start:start + 8], "little"),
+            int.from_bytes(rows[start + 8:start + 12], "little"),
+            rows[start + 12:start + _REGEX_ROW])
 
 
 def pack_trailer(offset, size, manifest_digest):
@@ -253,11 +303,9 @@ class Archive:
         return self.read_checked(offset, size, expected, "file {!r}".format(path))
 
     def read_regexes(self):
-        """{(pattern, flags): (offset, size, digest) of the marshal'd arguments of
-        _sre.compile after the pattern}, built by the freezer (freezer/regexes.py),
-        or None when this interpreter's regular expression engine is not the one
-        the table was made for.  Entries are read when re asks for them: most
-        patterns an app's modules hold are never compiled in a given run."""
+        """The index of the regular expressions the freezer compiled (see
+        pack_regex_index), or None when this interpreter's regular expression engine
+        is not the one they were compiled for."""
         entry = self.manifest.get(MANIFEST_REGEXES)
         if entry is None:
             return None
@@ -266,6 +314,18 @@ class Archive:
         if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder):
             return None
         return marshal.loads(self.read_checked(offset, size, expected, "regex table"))
+
+    def read_regex(self, index, pattern, flags):
+        """The arguments of _sre.compile after the pattern that re's compiler would
+        pass for (pattern, flags), from the index's entry, or None if it has none."""
+        where = find_regex(index, pattern, flags)
+        if where is None:
+            return None
+        stored, stored_flags, *arguments = marshal.loads(
+            self.read_checked(*where, "regex table entry"))
+        if stored_flags != flags or type(stored) is not type(pattern) or stored != pattern:
+            return None  # another pattern with the same key
+        return arguments
 
     def read_generated(self):
         """{(source, filename, mode, flags, optimize): marshal'd code}, the code a

@@ -52,24 +52,23 @@ def _waiting(module):
 def seed_regexes(compiler, loader):
     """re's compile step answers the patterns the freezer compiled from its table
     (the same program re would build, minus the parsing), and compiles the rest."""
-    table = loader.archive.read_regexes() or {}
+    index = loader.archive.read_regexes()
     missed = loader.traced_patterns
-    if not table and missed is None:
+    if index is None and missed is None:
         return
     from _sre import compile as build
     original = compiler.compile
 
     def compile(pattern, flags=0):
-        known = table.get((pattern, flags))
-        if known is None:
+        try:
+            known = index and loader.archive.read_regex(index, pattern, flags)
+        except ArchiveError as exc:
+            raise _fatal(exc) from None
+        if not known:
             if missed is not None and isinstance(pattern, (str, bytes)):
                 missed.add((pattern, flags))
             return original(pattern, flags)
-        try:
-            entry = loader.archive.read_checked(*known, "regex table entry")
-        except ArchiveError as exc:
-            raise _fatal(exc) from None
-        final, program, groups, groupindex, indexgroup = marshal.loads(entry)
+        final, program, groups, groupindex, indexgroup = known
         return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
                      groupindex, indexgroup)
 

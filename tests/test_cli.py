@@ -218,13 +218,13 @@ def test_verify_passes_then_names_each_damaged_module(app: Path, tmp_path: Path)
 def test_verify_names_a_damaged_regex_table_entry(tmp_path: Path) -> None:
     out = build_app(tmp_path, {"app.py": "import re\nprint(re.compile(r'ab+c').match('abbc'))\n"})
     archive = boot.Archive(str(out))
-    offset, size, _ = archive.read_regexes()["ab+c", 0]
+    offset, size, _ = boot.find_regex(archive.read_regexes(), "ab+c", 0)
     archive.close()
     data = bytearray(out.read_bytes())
     data[offset + size - 1] ^= 0x01
     out.write_bytes(bytes(data))
     bad = freeze("verify", out)
-    assert (bad.returncode, bad.stderr) == (1, f"{out}: regex 'ab+c': digest mismatch\n")
+    assert (bad.returncode, bad.stderr) == (1, f"{out}: regex table entry 1: digest mismatch\n")
     ran = run_frozen(out, tmp_path=tmp_path)
     assert ran.returncode == 1
     assert ran.stderr.strip().splitlines()[-1] == (

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from freezer import build, regexes
+from freezer.runtime import boot
 from freezer.target import probe
 from support import build_app, installed_pythons, run_frozen, run_python, write_tree
 
@@ -123,3 +124,23 @@ def test_frozen_runs_use_the_table_on_every_version(tmp_path: Path) -> None:
         assert frozen.stdout.splitlines()[:-1] == plain.stdout.splitlines()[:-1], python
         assert RUN_TIME <= parsed(frozen.stdout), python
         assert LITERALS.isdisjoint(parsed(frozen.stdout)), python
+
+
+def test_index_keys_collide_safely() -> None:
+    """The index holds CRC-32 keys, not patterns: a pattern whose key another holds
+    finds that one's entry, sees it is not its own, and is compiled by re."""
+    other, pattern = "plumless", "buckeroo"  # a known CRC-32 collision
+    assert boot.regex_key(other, 0) == boot.regex_key(pattern, 0)
+    entries = {(other, 0): (0, 10, b"aaaa"), (pattern, 0): (10, 10, b"bbbb"), ("x", 2): (20, 5, b"cccc")}
+    index = boot.pack_regex_index(entries)
+    assert list(boot.regex_entries(index)) == [(0, 10, b"aaaa"), (20, 5, b"cccc")]
+    assert boot.find_regex(index, pattern, 0) == boot.find_regex(index, other, 0) == (0, 10, b"aaaa")
+    assert boot.find_regex(index, "x", 0) is None and boot.find_regex(index, "y", 2) is None
+
+    class Stored:  # an archive whose only entry is `other`'s
+        def read_checked(self, offset: int, size: int, digest: bytes, what: str) -> bytes:
+            return marshal.dumps((other, 0, "arguments"))
+
+    assert boot.Archive.read_regex(Stored(), index, other, 0) == ["arguments"]
+    assert boot.Archive.read_regex(Stored(), index, pattern, 0) is None
+    assert boot.Archive.read_regex(Stored(), index, other.encode(), 0) is None
