@@ -60,12 +60,14 @@ def seed_regexes(compiler, loader):
     original = compiler.compile
 
     def compile(pattern, flags=0):
+        if not isinstance(pattern, (str, bytes)):  # re.Scanner passes parsed patterns
+            return original(pattern, flags)
         try:
             known = index and loader.archive.read_regex(index, pattern, flags)
         except ArchiveError as exc:
             raise _fatal(exc) from None
         if not known:
-            if missed is not None and isinstance(pattern, (str, bytes)):
+            if missed is not None:
                 missed.add((pattern, flags))
             return original(pattern, flags)
         final, program, groups, groupindex, indexgroup = known

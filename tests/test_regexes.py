@@ -144,3 +144,15 @@ def test_index_keys_collide_safely() -> None:
     assert boot.Archive.read_regex(Stored(), index, other, 0) == ["arguments"]
     assert boot.Archive.read_regex(Stored(), index, pattern, 0) is None
     assert boot.Archive.read_regex(Stored(), index, other.encode(), 0) is None
+
+
+def test_parsed_patterns_pass_through(tmp_path: Path) -> None:
+    """re.Scanner hands re's compile step a parsed pattern, not a string (markdown's
+    attr_list extension, which mkdocs loads)."""
+    frozen = build_app(tmp_path, {"app.py": r"""
+        import re
+        scanner = re.Scanner([(r"\d+", lambda s, token: int(token)), (r"\s+", None)])
+        print(scanner.scan("1 22 333"), re.compile(r"\d+").findall("4 55"))
+    """})
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "([1, 22, 333], '') ['4', '55']\n"), ran.stderr
