@@ -226,7 +226,7 @@ def _check(modules: graph.Graph, strict: bool) -> list[str]:
     errors, warnings = [], []
     not_found: dict[tuple[str, str], list[graph.Missing]] = {}  # one warning per package
     for missing in modules.missing:
-        if missing.optional:
+        if missing.optional or modules.served_at_run_time(missing.name):
             continue
         if missing.reason != "not found":
             where = _where(missing.filename, missing.line)

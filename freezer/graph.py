@@ -41,14 +41,16 @@ _CONFIG_MAX = 256 * 1024
 # Names compiled into an extension module (Cython and mypyc keep the modules they
 # import as NUL-terminated strings): candidates, like strings in a source.
 _NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
-# Modules that exist on one platform only: importing one elsewhere is a branch that
-# cannot run there (textual's Windows driver imports msvcrt), so its absence is quiet.
+# Modules that exist on one platform (or Python implementation) only: importing one
+# elsewhere is a branch that cannot run there (textual's Windows driver imports msvcrt,
+# msgpack's PyPy branch __pypy__), so its absence is quiet.
 _PLATFORM_MODULES = {
     **dict.fromkeys(("msvcrt", "winreg", "_winreg", "_winapi", "winsound", "_overlapped", "nt",
                      "_msi", "msilib", "win32api", "win32con", "win32file", "win32event",
                      "win32process", "win32pipe", "win32com", "pywintypes", "pythoncom",
                      "winerror"), "win32"),
     **dict.fromkeys(("_scproxy", "objc", "AppKit", "Foundation", "CoreFoundation"), "darwin"),
+    "__pypy__": "pypy",
 }
 # Names that strings in a package may join to its name, but that are not modules.
 _NOT_MODULES = frozenset({"__init__", "__pycache__"})
@@ -72,6 +74,7 @@ class Module:
             own missing imports are not reported.
         defines_only: its body only defines names (see scanner.Analysis).
         patterns: literal regular expressions it compiles (see scanner.Analysis).
+        adds_finder: it puts a finder on sys.meta_path (see scanner.Analysis).
     """
 
     name: str
@@ -84,6 +87,7 @@ class Module:
     speculative: bool = False
     defines_only: bool = False
     patterns: tuple[Pattern, ...] = ()
+    adds_finder: bool = False
 
     @property
     def package(self) -> Optional[str]:
@@ -132,6 +136,16 @@ class Graph:
                 names.add(name)
         return [self.modules[name] for name in sorted(names)
                 if name in self.modules and not self.modules[name].bundled]
+
+    def served_at_run_time(self, name: str) -> bool:
+        """Whether a bundled module that puts a finder on sys.meta_path has `name` under
+        its own (six's `six.moves.urllib.parse`): the finder may serve it at run time."""
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            module = self.modules.get(".".join(parts[:end]))
+            if module is not None and module.bundled and module.adds_finder:
+                return True
+        return False
 
     def patterns(self) -> set[Pattern]:
         """Every literal regular expression of the modules reached."""
@@ -279,7 +293,7 @@ class _Builder:
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)), body_imports=tuple(dict.fromkeys(body)),
             reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
-            patterns=analysis.patterns)
+            patterns=analysis.patterns, adds_finder=analysis.adds_finder)
         self.graph.extract.update(analysis.named_packages)
         self.hints(importer, analysis)
 

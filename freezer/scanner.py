@@ -117,6 +117,8 @@ class Analysis:
             whose name starts so may be imported.
         patterns: ``(pattern, flags)`` of the regular expressions it gives re's
             functions as literals: their compiled form can be made at build time.
+        adds_finder: it puts a finder on ``sys.meta_path``, which may serve modules
+            under its own name that exist only at run time (six's ``six.moves``).
     """
 
     imports: list[ImportRecord]
@@ -128,6 +130,7 @@ class Analysis:
     module_prefixes: tuple[str, ...] = ()
     patterns: tuple[Pattern, ...] = ()
     lists_own_folder: bool = False
+    adds_finder: bool = False
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -136,7 +139,7 @@ def to_data(analysis: Analysis) -> bytes:
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
         analysis.defines_only, analysis.module_prefixes, analysis.patterns,
-        analysis.lists_own_folder))
+        analysis.lists_own_folder, analysis.adds_finder))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -172,7 +175,7 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     usage = _UsageFinder(package_calls)
     if any(word in text for word in ("__file__", "__path__[", "iter_modules", "walk_packages",
-                                     "as_file", "resources.path", *package_calls)):
+                                     "as_file", "resources.path", "meta_path", *package_calls)):
         _visit(module.body, usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
     patterns = _PatternFinder(module.body)
@@ -181,7 +184,7 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
                     tuple(usage.named_packages), _defines_only(module.body),
                     tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
-                    usage.lists_own_folder)
+                    usage.lists_own_folder, usage.adds_finder)
 
 
 class _Visitor(cst.CSTVisitor):
@@ -605,15 +608,19 @@ def _pure_decorator(node: cst.BaseExpression) -> bool:
     return get_full_name_for_node(target) in _PURE_DECORATORS
 
 
+_FINDER_CALLS = frozenset({"sys.meta_path.append", "sys.meta_path.insert", "sys.meta_path.extend"})
+
+
 class _UsageFinder(_Visitor):
-    """Finds __file__ inside path-building calls, pkgutil module listing, and
-    package names given to hooked calls."""
+    """Finds __file__ inside path-building calls, pkgutil module listing, finders
+    put on sys.meta_path, and package names given to hooked calls."""
 
     def __init__(self, package_calls: frozenset[str]) -> None:
         super().__init__()
         self.reads_own_files = False
         self.lists_own_modules = False
         self.lists_own_folder = False
+        self.adds_finder = False
         self.named_packages: list[str] = []
         self._package_calls = package_calls
         self._path_calls = 0
@@ -630,6 +637,8 @@ class _UsageFinder(_Visitor):
             self.lists_own_modules = True
         if not _is_path_call(callee) and any(_is_own_folder(arg.value) for arg in node.args):
             self.lists_own_folder = True
+        if get_full_name_for_node(node.func) in _FINDER_CALLS:
+            self.adds_finder = True
         if callee in self._package_calls and node.args:
             package = _literal_string(node.args[0].value)
             if package:

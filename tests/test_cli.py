@@ -167,6 +167,41 @@ def test_missing_import_warns_with_file_line_and_strict_fails(tmp_path: Path) ->
     assert "not_installed_anywhere" in strict and "--strict" in strict
 
 
+def test_modules_a_bundled_finder_serves_are_not_reported_missing(tmp_path: Path) -> None:
+    """six puts a finder on sys.meta_path that serves `six.moves.*` at run time (pip
+    and urllib3 vendor it): those imports are no warning, and they work frozen."""
+    src = write_tree(tmp_path / "src", {
+        "app.py": """
+            import vendored.six
+            from vendored.six.moves import answer
+            from vendored.six.moves.deep import name
+            print(answer, name)
+        """,
+        "vendored/__init__.py": "",
+        "vendored/six.py": """
+            import sys, types
+            class _Importer:
+                def find_spec(self, fullname, path=None, target=None):
+                    if fullname.startswith(__name__ + ".moves"):
+                        from importlib.machinery import ModuleSpec
+                        return ModuleSpec(fullname, self, is_package=True)
+                def create_module(self, spec):
+                    module = types.ModuleType(spec.name)
+                    module.answer, module.name, module.__path__ = 42, spec.name, []
+                    return module
+                def exec_module(self, module):
+                    pass
+            __path__ = []  # as six: submodules are found at all
+            sys.meta_path.append(_Importer())
+        """,
+    })
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", "-o", out, cwd=src)
+    assert built.returncode == 0 and "warning" not in built.stderr, built.stderr
+    ran = run_frozen(out, tmp_path=tmp_path)
+    assert ran.stdout == "42 vendored.six.moves.deep\n", ran.stderr
+
+
 def test_two_builds_are_byte_identical_and_epoch_is_honoured(app: Path, tmp_path: Path) -> None:
     first, second, dated = tmp_path / "1.pyz", tmp_path / "2.pyz", tmp_path / "3.pyz"
     for out in (first, second):

@@ -157,6 +157,7 @@ MISSING = {
         def f():
             import later_missing
         import msvcrt  # Windows only: quiet elsewhere (the test targets Linux)
+        import __pypy__  # PyPy only
         """,
 }
 
@@ -173,6 +174,7 @@ def test_missing_imports(target: Target, tmp_path: Path) -> None:
         Missing("pkg.nope.deeper", "pkg.mod", mod, 11, False),
         Missing("later_missing", "pkg.mod", mod, 13, False),
         Missing("msvcrt", "pkg.mod", mod, 0, True),
+        Missing("__pypy__", "pkg.mod", mod, 0, True),
     ]
     assert bundled_names(graph) == {MAIN, "pkg", "pkg.mod"}
 
