@@ -216,6 +216,8 @@ class _Builder:
             self.graph.real.update(hook.real)
             if hook.served:
                 self.graph.served.add(hook.package)
+            for alias in hook.aliases:
+                self.resolver.alias(alias, spec.search_locations or ())
             for pattern in hook.include:
                 for found in self.matches(pattern):
                     self.add(found, speculative=True)

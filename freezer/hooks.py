@@ -40,6 +40,8 @@ class Hook:
     runtime patch (runtime/importer.py PATCHES) lets the package read its data
     files inside the archive, so its use of ``__file__`` extracts nothing;
     `real` lists single files (archive paths) that must be real all the same.
+    `aliases` are top-level names the package serves from its own folder once
+    it is imported, through a finder of its own on sys.meta_path.
     """
 
     package: str
@@ -48,6 +50,7 @@ class Hook:
     package_calls: tuple[str, ...] = ()
     served: bool = False
     real: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
 
 # Each entry names why the package needs it.
@@ -62,6 +65,9 @@ BUILTIN: tuple[Hook, ...] = (
     # serves them from the archive; OpenSSL needs the CA bundle as a real file.
     Hook("botocore", served=True, real=("botocore/cacert.pem",)),
     Hook("boto3", served=True),
+    # The AWS CLI (v1) vendors botocore and s3transfer in its own folder and imports
+    # them by their top-level names (its TopLevelImportAliasFinder).
+    Hook("awscli", aliases=("botocore", "s3transfer")),
     # babel reads global.dat and its 1,100 locale-data pickles (35 MB) by path: the
     # runtime serves them from the archive (babel.core and babel.localedata).
     Hook("babel", served=True),

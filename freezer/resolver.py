@@ -72,6 +72,7 @@ class Resolver:
         self._registered = frozenset(registered_submodules)
         self._listings: dict[str, Optional[frozenset[str]]] = {}
         self._resolved: dict[str, Optional[Spec]] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def for_target(cls, target: Target, path: Sequence[str]) -> "Resolver":
@@ -81,12 +82,19 @@ class Resolver:
                    builtin_modules=target.builtin_modules,
                    registered_submodules=target.registered_submodules)
 
+    def alias(self, name: str, locations: Sequence[str]) -> None:
+        """Find the top-level module `name` in `locations` from now on, as a finder
+        that a package puts on sys.meta_path would (see hooks.Hook.aliases)."""
+        self._aliases[name] = tuple(locations)
+        self._resolved = {known: spec for known, spec in self._resolved.items()
+                          if known != name and not known.startswith(name + ".")}
+
     def resolve(self, name: str) -> Optional[Spec]:
         """The spec `import name` ends with: parents first, each in its parent's path."""
         if name not in self._resolved:
             parent = name.rpartition(".")[0]
             if not parent:
-                spec = self.find_spec(name)
+                spec = self.find_spec(name, self._aliases.get(name))
             else:
                 parent_spec = self.resolve(parent)
                 if parent_spec is not None and parent_spec.is_package:

@@ -202,6 +202,48 @@ def test_modules_a_bundled_finder_serves_are_not_reported_missing(tmp_path: Path
     assert ran.stdout == "42 vendored.six.moves.deep\n", ran.stderr
 
 
+def test_awscli_vendored_packages_are_bundled_under_their_top_level_names(tmp_path: Path) -> None:
+    """The AWS CLI imports the botocore in its own folder as `botocore`, through a
+    finder it puts on sys.meta_path; a top-level botocore elsewhere must not win."""
+    src = write_tree(tmp_path / "src", {
+        "app.py": """
+            import awscli.clidriver
+            print(awscli.clidriver.describe())
+        """,
+        "awscli/__init__.py": """
+            import os, sys
+            class TopLevelImportAliasFinder:
+                def __init__(self, underlying):
+                    self._underlying = underlying
+                def find_spec(self, fullname, path, target=None):
+                    if fullname == "botocore":
+                        path = [os.path.dirname(__file__)]
+                    return self._underlying.find_spec(fullname, path, target)
+            for index, finder in enumerate(sys.meta_path):
+                if getattr(finder, "__name__", "") == "PathFinder":
+                    sys.meta_path.insert(index, TopLevelImportAliasFinder(finder))
+                    break
+        """,
+        "awscli/clidriver.py": """
+            import botocore.session
+            def describe():
+                return f"{botocore.session.WHERE} {botocore.__name__}"
+        """,
+        "awscli/botocore/__init__.py": "",
+        "awscli/botocore/session.py": "WHERE = 'vendored'\n",
+        "botocore/__init__.py": "",
+        "botocore/session.py": "WHERE = 'top-level'\n",
+    })
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", "-o", out, cwd=src)
+    assert built.returncode == 0 and "warning" not in built.stderr, built.stderr
+    modules = {m["name"]: m for m in inspect_json(out)["modules"]}
+    assert modules["botocore.session"]["path"] == "botocore/session.py"
+    assert "awscli.botocore.session" not in modules
+    ran = run_frozen(out, tmp_path=tmp_path)
+    assert ran.stdout == "vendored botocore\n", ran.stderr
+
+
 def test_two_builds_are_byte_identical_and_epoch_is_honoured(app: Path, tmp_path: Path) -> None:
     first, second, dated = tmp_path / "1.pyz", tmp_path / "2.pyz", tmp_path / "3.pyz"
     for out in (first, second):
