@@ -329,8 +329,10 @@ class _Builder:
         """Modules a package may import by name: plugins of entry-point groups it
         names, strings naming its own modules or, spelled in full, modules of the
         packages its distribution requires, everything in a top-level package
-        one of whose modules lists modules with pkgutil, and the modules in the
-        folder of a package that hands its folder to a call to list it."""
+        one of whose modules lists modules with pkgutil, the modules in the
+        folder of a package that hands its folder to a call to list it, and the
+        modules of a package one of whose modules lists folders beside its
+        ``__file__`` and imports by name."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, speculative=True)
@@ -351,6 +353,9 @@ class _Builder:
                 self.add(name, speculative=True)
         if analysis.lists_own_folder and importer.spec.is_package:
             for name in self.resolver.submodules(importer.spec):
+                self.add(name, speculative=True)
+        if analysis.lists_own_package:  # which of its folders it lists is unknown: all
+            for name in self._descendants(package):
                 self.add(name, speculative=True)
 
     def _add_named_from(self, prefix: str, package: str) -> None:

@@ -119,6 +119,9 @@ class Analysis:
             functions as literals: their compiled form can be made at build time.
         adds_finder: it puts a finder on ``sys.meta_path``, which may serve modules
             under its own name that exist only at run time (six's ``six.moves``).
+        lists_own_package: it builds a path from its own ``__file__``, lists a
+            folder and imports modules by name: plugin discovery (``for name in
+            os.listdir(os.path.dirname(__file__)): import_module(...)``).
     """
 
     imports: list[ImportRecord]
@@ -131,6 +134,7 @@ class Analysis:
     patterns: tuple[Pattern, ...] = ()
     lists_own_folder: bool = False
     adds_finder: bool = False
+    lists_own_package: bool = False
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -139,7 +143,7 @@ def to_data(analysis: Analysis) -> bytes:
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
         analysis.defines_only, analysis.module_prefixes, analysis.patterns,
-        analysis.lists_own_folder, analysis.adds_finder))
+        analysis.lists_own_folder, analysis.adds_finder, analysis.lists_own_package))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -184,7 +188,7 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
                     tuple(usage.named_packages), _defines_only(module.body),
                     tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
-                    usage.lists_own_folder, usage.adds_finder)
+                    usage.lists_own_folder, usage.adds_finder, usage.lists_own_package)
 
 
 class _Visitor(cst.CSTVisitor):
@@ -609,11 +613,15 @@ def _pure_decorator(node: cst.BaseExpression) -> bool:
 
 
 _FINDER_CALLS = frozenset({"sys.meta_path.append", "sys.meta_path.insert", "sys.meta_path.extend"})
+# Calls that list a folder, and calls that import a module by a name or path in a string.
+_LISTING_CALLS = frozenset({"listdir", "scandir", "walk", "glob", "iglob", "iterdir", "rglob"})
+_NAME_IMPORT_CALLS = frozenset({"import_module", "__import__", "spec_from_file_location"})
 
 
 class _UsageFinder(_Visitor):
-    """Finds __file__ inside path-building calls, pkgutil module listing, finders
-    put on sys.meta_path, and package names given to hooked calls."""
+    """Finds __file__ inside path-building calls, folder and pkgutil module listing,
+    imports by name, finders put on sys.meta_path, and package names given to
+    hooked calls."""
 
     def __init__(self, package_calls: frozenset[str]) -> None:
         super().__init__()
@@ -621,6 +629,7 @@ class _UsageFinder(_Visitor):
         self.lists_own_modules = False
         self.lists_own_folder = False
         self.adds_finder = False
+        self._lists = self._imports_by_name = False
         self.named_packages: list[str] = []
         self._package_calls = package_calls
         self._path_calls = 0
@@ -639,6 +648,8 @@ class _UsageFinder(_Visitor):
             self.lists_own_folder = True
         if get_full_name_for_node(node.func) in _FINDER_CALLS:
             self.adds_finder = True
+        self._lists = self._lists or callee in _LISTING_CALLS
+        self._imports_by_name = self._imports_by_name or callee in _NAME_IMPORT_CALLS
         if callee in self._package_calls and node.args:
             package = _literal_string(node.args[0].value)
             if package:
@@ -646,6 +657,10 @@ class _UsageFinder(_Visitor):
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self._path_calls -= _is_path_call(self._callee(original_node))
+
+    @property
+    def lists_own_package(self) -> bool:
+        return self.reads_own_files and self._lists and self._imports_by_name
 
     def recover(self) -> None:
         self._path_calls = 0

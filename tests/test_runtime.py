@@ -231,6 +231,34 @@ def test_runtime_modules_an_app_does_not_need_never_run(tmp_path: Path) -> None:
         "['boot', 'entry', 'importer']\n['boot', 'entry', 'importer', 'resources']\n")
 
 
+def test_plugins_found_by_listing_the_folder_beside_file_are_bundled(tmp_path: Path) -> None:
+    """A package that lists the folder of its own __file__ and imports what it finds
+    by name gets all its modules bundled: no import statement names them."""
+    frozen = build_app(tmp_path, {
+        "app.py": "from tool.registry import load\nprint(load())\n",
+        "tool/__init__.py": "",
+        "tool/registry.py": """
+            import importlib, os
+            HERE = os.path.dirname(__file__)
+            def load():
+                found = []
+                for folder in ("plugins", os.path.join("plugins", "extra")):
+                    for name in sorted(os.listdir(os.path.join(HERE, folder))):
+                        if name.endswith(".py") and name != "__init__.py":
+                            dotted = folder.replace(os.sep, ".") + "." + name[:-3]
+                            found.append(importlib.import_module("." + dotted, __package__).NAME)
+                return found
+        """,
+        "tool/plugins/__init__.py": "",
+        "tool/plugins/alpha.py": "NAME = 'alpha'\n",
+        "tool/plugins/beta.py": "NAME = 'beta'\n",
+        "tool/plugins/extra/__init__.py": "",
+        "tool/plugins/extra/gamma.py": "NAME = 'gamma'\n",
+    })
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "['alpha', 'beta', 'gamma']\n"), ran.stderr
+
+
 def test_lazy_modules_waiting_to_load_stay_waiting_when_linecache_loads(tmp_path: Path) -> None:
     """linecache loading midway through an import cycle registers the bundled modules'
     sources; one still waiting for LazyLoader must not run then (markdown-it, flake8)."""

@@ -544,6 +544,25 @@ def test_handing_the_packages_folder_to_a_call_lists_it(source: str, expected: b
     assert from_data(to_data(analysis)) == analysis
 
 
+@pytest.mark.parametrize("source, expected", [
+    ("import os, importlib\nHERE = os.path.dirname(__file__)\n"
+     "MODS = [importlib.import_module('.' + n[:-3], __package__) for n in os.listdir(HERE)]\n", True),
+    ("from pathlib import Path\nfrom importlib import import_module\n"
+     "def load():\n    for p in Path(__file__).parent.glob('*.py'):\n"
+     "        import_module(f'{__package__}.{p.stem}')\n", True),
+    ("import os\nTEMPLATES = os.listdir(os.path.join(os.path.dirname(__file__), 't'))\n", False),
+    ("import importlib, os\nPLUGINS = os.listdir('/etc/plugins')\n"
+     "def get(name):\n    return importlib.import_module(name)\n", False),
+])
+def test_listing_beside_its_file_and_importing_by_name_lists_its_package(
+        source: str, expected: bool) -> None:
+    """Plugin discovery: list the folder beside __file__, import what is there by name."""
+    from freezer.scanner import analyze
+    analysis = analyze(source, version=(3, 11, 7), platform="linux")
+    assert analysis.lists_own_package is expected
+    assert from_data(to_data(analysis)) == analysis
+
+
 def test_paths_built_from_another_modules_file_name_its_package() -> None:
     """alembic: `Path(alembic.__file__).absolute().parent / "templates"`."""
     from freezer.scanner import analyze
