@@ -280,12 +280,15 @@ def _runtime_jobs() -> list[compiler.Job]:
     """The runtime's modules, and boot as the zip's __main__.pyc.
 
     The runtime runs inside the import system: named like importlib's own code,
-    its frames are dropped from import tracebacks exactly as importlib's are.
+    its frames are dropped from import tracebacks exactly as importlib's are, and
+    tracers skip them as code with no file (coverage measured boot's finder
+    lookups as the app's own `__main__.py`, then found no source for it).
     """
     jobs = [compiler.Job(name, str(_RUNTIME_DIR / f"{short}.py"),
                          "<frozen importlib._bootstrap_external>", True)
             for short, name in _RUNTIME_NAMES.items()]
-    return [*jobs, compiler.Job(_BOOT, boot.__file__, "__main__.py", True)]
+    return [*jobs, compiler.Job(_BOOT, boot.__file__, "<frozen importlib._bootstrap_external>",
+                                True)]
 
 
 def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) -> archive.Member:

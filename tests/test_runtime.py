@@ -259,6 +259,28 @@ def test_plugins_found_by_listing_the_folder_beside_file_are_bundled(tmp_path: P
     assert (ran.returncode, ran.stdout) == (0, "['alpha', 'beta', 'gamma']\n"), ran.stderr
 
 
+def test_tracers_see_no_runtime_code_as_a_file(tmp_path: Path) -> None:
+    """Coverage skips code whose file name starts with "<", as importlib's; the
+    runtime's frames (the finder runs inside every import) must be such code, or a
+    coverage report looks for their source."""
+    frozen = build_app(tmp_path, {
+        "app.py": """
+            import sys
+            files = set()
+            def tracer(frame, event, arg):
+                files.add(frame.f_code.co_filename.rpartition("app.pyz")[2])
+            sys.settrace(tracer)
+            import pkg.mod
+            sys.settrace(None)
+            print(sorted(name for name in files if not name.startswith("<")))
+        """,
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "def f():\n    return 1\nf()\n",
+    })
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert ran.stdout == "['/pkg/__init__.py', '/pkg/mod.py']\n", ran.stderr
+
+
 def test_lazy_modules_waiting_to_load_stay_waiting_when_linecache_loads(tmp_path: Path) -> None:
     """linecache loading midway through an import cycle registers the bundled modules'
     sources; one still waiting for LazyLoader must not run then (markdown-it, flake8)."""
