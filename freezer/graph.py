@@ -226,7 +226,9 @@ class _Builder:
     def _add_native_imports(self, module: Module) -> None:
         """Modules an extension module imports from C, found by name in its bytes:
         its package's modules it names (lxml's `from lxml import _elementpath`,
-        numpy's `numpy._core._exceptions`), and the cffi backend."""
+        numpy's `numpy._core._exceptions`), the cffi backend, and from a Rust
+        (PyO3) module every module of a package its distribution requires and
+        names (pipdeptree's `nab_index`)."""
         with open(module.spec.origin, "rb") as file:
             data = file.read()
         for name in _NATIVE_IMPORTS:
@@ -234,6 +236,11 @@ class _Builder:
                 self.add(name.decode(), speculative=True)
         names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
         self.hints(module, Analysis([], strings=tuple(names)))
+        if b"pyo3" in data:  # Rust keeps names unterminated, even run together
+            for required in sorted(self.dependencies.get(module.name.partition(".")[0], ())):
+                if required.encode() in data:
+                    for name in (required, *self._descendants(required)):
+                        self.add(name, speculative=True)
 
     def _add_modules_named_in_data(self, package: Module) -> None:
         """Modules of the package that its data files name: pickles (babel's locale

@@ -402,3 +402,28 @@ def test_compiled_modules_are_followed_through_their_source_and_their_strings(
     assert "pkg.other" in fast.imports
     assert {"pkg.other", "pkg.helper", "pkg._sibling"} <= bundled_names(graph)
     assert "pkg.unnamed" not in graph.modules
+
+
+def test_rust_modules_bring_the_required_packages_they_name(target: Target, tmp_path: Path) -> None:
+    """A PyO3 module imports from Rust by names that are not NUL-terminated, even
+    run together (pipdeptree's core: `nab_index.multi_indexnab_index.urllib`): a
+    package its distribution requires that its bytes name comes whole."""
+    suffix = target.extension_suffixes[0]
+    tree = write_tree(tmp_path, {
+        "app.py": "import tool._core\n",
+        "tool/__init__.py": "",
+        "index/__init__.py": "",
+        "index/multi.py": "",
+        "index/sub/__init__.py": "",
+        "index/sub/deep.py": "",
+        "unnamed/__init__.py": "",
+        "unrequired/__init__.py": "",
+    })
+    (tree / "tool" / f"_core{suffix}").write_bytes(
+        b"\x7fELF pyo3 runtime index.multiindex.sub.deep unrequired")
+    required = {"tool": frozenset({"index", "unnamed"})}
+    names = bundled_names(graph_of(target, tree, dependencies=required))
+    assert {"index", "index.multi", "index.sub", "index.sub.deep"} <= names
+    assert not {"unnamed", "unrequired"} & names
+    (tree / "tool" / f"_core{suffix}").write_bytes(b"\x7fELF no runtime named: index.multi")
+    assert "index" not in bundled_names(graph_of(target, tree, dependencies=required))
