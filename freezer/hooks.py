@@ -57,6 +57,8 @@ class Hook:
 BUILTIN: tuple[Hook, ...] = (
     # Languages are imported by computed name (import_module(package + code)).
     Hook("docutils", include=("docutils.languages.*", "docutils.parsers.rst.languages.*")),
+    # A project's conf.py, which is not part of the app, names the extensions it loads.
+    Hook("sphinx", include=("sphinx.ext.*",)),
     # Unicode width tables are imported as f".unicode{version}" (names like unicode17-0-0).
     Hook("rich", include=("rich._unicode_data.*",)),
     # PackageLoader("app", "templates") lists and opens the folder on disk.

@@ -381,6 +381,23 @@ def test_stdlib_hook_bundles_tzdata_for_zoneinfo(target: Target, tmp_path: Path)
     assert bundled_names(graph) == {MAIN, "tzdata", "tzdata.zoneinfo", "tzdata.zoneinfo.Europe"}
 
 
+def test_hook_bundles_the_sphinx_extensions_a_projects_conf_py_may_name(
+        target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, {
+        "app.py": "import sphinx.cmd.build\n",
+        "sphinx/__init__.py": "",
+        "sphinx/cmd/__init__.py": "",
+        "sphinx/cmd/build.py": "",
+        "sphinx/ext/__init__.py": "",
+        "sphinx/ext/todo.py": "",
+        "sphinx/ext/napoleon/__init__.py": "",
+        "sphinx/ext/napoleon/docstring.py": "",
+    })
+    from freezer.hooks import BUILTIN
+    assert {"sphinx.ext.todo", "sphinx.ext.napoleon", "sphinx.ext.napoleon.docstring"} <= (
+        bundled_names(graph_of(target, tree, hooks=BUILTIN)))
+
+
 def test_compiled_modules_are_followed_through_their_source_and_their_strings(
         target: Target, tmp_path: Path) -> None:
     """mypyc ships each module's source beside its .so; Cython keeps the names it
