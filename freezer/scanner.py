@@ -261,11 +261,16 @@ class _Conditions:
         self._platform = platform
         # Module-level flags (PY2 = sys.version_info[0] == 2); None: not known.
         self._names: dict[str, Optional[bool]] = {}
+        # Module-level copies of the target's version or platform (xlrd's
+        # `python_version = sys.version_info[:2]`); None: not known.
+        self._values: dict[str, object] = {}
 
     def bind(self, name: str, value: cst.BaseExpression) -> None:
         """Remember `name = value` when the value is known; forget names bound twice."""
         truth = self.truth(value)
         self._names[name] = truth if self._names.get(name, truth) == truth else None
+        known = self._value(value) if _of_target(value) else None
+        self._values[name] = known if self._values.get(name, known) == known else None
 
     def truth(self, test: cst.BaseExpression) -> Optional[bool]:
         if isinstance(test, cst.Name) and self._names.get(test.value) is not None:
@@ -295,6 +300,8 @@ class _Conditions:
         return None
 
     def _value(self, node: cst.BaseExpression) -> object:
+        if isinstance(node, cst.Name) and self._values.get(node.value) is not None:
+            return self._values[node.value]
         # get_full_name_for_node names a subscript or call after its base: not a value.
         name = get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
         if name == "sys.version_info":
@@ -315,6 +322,13 @@ class _Conditions:
                     and isinstance(index.value, cst.Integer):
                 return base[index.value.evaluated_value]
         return None
+
+
+def _of_target(node: cst.BaseExpression) -> bool:
+    """`sys.version_info` or `sys.platform`, or a subscript of one."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return get_full_name_for_node(node) in ("sys.version_info", "sys.platform")
 
 
 def _catches_import_error(handler: cst.ExceptHandler) -> bool:

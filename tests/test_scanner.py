@@ -621,7 +621,8 @@ def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
 
 
 def test_flags_bound_to_target_conditions() -> None:
-    """six's `PY2 = sys.version_info[0] == 2` and attrs' `PY_3_14_PLUS = ...` are known."""
+    """six's `PY2 = sys.version_info[0] == 2`, attrs' `PY_3_14_PLUS = ...` and xlrd's
+    `python_version = sys.version_info[:2]` are known."""
     code = """\
         import sys
         PY2 = sys.version_info[0] == 2
@@ -638,9 +639,14 @@ def test_flags_bound_to_target_conditions() -> None:
             import posix_only
         if UNKNOWN:
             import maybe
+        python_version = sys.version_info[:2]  # xlrd
+        if python_version >= (3, 0):
+            import io as text_io
+        else:
+            import cStringIO
         """
     assert modules(code, version=(3, 11, 7), platform="linux") == [
-        "sys", "io", "posix_only", "maybe"]
+        "sys", "io", "posix_only", "maybe", "io"]
 
 
 def test_flag_bound_twice_is_unknown() -> None:
