@@ -338,22 +338,27 @@ def test_lazy_modules_come_with_the_lazy_submodules_they_import(tmp_path: Path) 
     """A lazy module's imports of lazy submodules bind them on their packages, as
     eagerly (check-jsonschema reaches jsonschema.protocols as an attribute that only
     the lazy jsonschema._typing's import binds); a module that does more than define
-    names, like one that registers itself, still runs at the lazy module's first use."""
+    names, like one that registers itself, still runs at the lazy module's first use,
+    and so does a package not imported yet, whose body would run."""
     files = {
         "app.py": """
             import sys
             import pkg
             from pkg.registry import REGISTERED
-            print(type(sys.modules["pkg.helpers"]).__name__, pkg.protocols.VALUE, REGISTERED)
+            print(type(sys.modules["pkg.helpers"]).__name__, pkg.protocols.VALUE, REGISTERED,
+                  "other" in sys.modules)
             print(pkg.helpers.describe(), REGISTERED)
         """,
         "pkg/__init__.py": "import pkg.helpers\n",
         "pkg/helpers.py": """
             import pkg.protocols
+            import other.tools
             from pkg.plugin import PLUGIN
             def describe():
                 return "helpers ran"
         """,
+        "other/__init__.py": "print('other package body')\n",
+        "other/tools.py": "",
         "pkg/protocols.py": "VALUE = 'protocols bound'\n",
         "pkg/registry.py": "REGISTERED = []\n",
         "pkg/plugin.py": "from pkg.registry import REGISTERED\nREGISTERED.append('plugin')\nPLUGIN = 1\n",
@@ -362,7 +367,8 @@ def test_lazy_modules_come_with_the_lazy_submodules_they_import(tmp_path: Path) 
     assert {"pkg.helpers", "pkg.protocols"} <= set(inspect_json(frozen)["lazy"])
     ran = run_frozen(frozen, tmp_path=tmp_path)
     assert (ran.returncode, ran.stdout) == (
-        0, "_LazyModule protocols bound []\nhelpers ran ['plugin']\n"), ran.stderr
+        0, "_LazyModule protocols bound [] False\nother package body\nhelpers ran ['plugin']\n"
+    ), ran.stderr
 
 
 def other_python() -> Path | None:
