@@ -421,7 +421,7 @@ class _Builder:
         """Record a missing import; only reported ones pay for a line number."""
         record = records[index]
         origin = self.twins.get(importer.name, importer.spec.origin or "")
-        optional = (record.optional or importer.speculative
+        optional = (record.optional or importer.speculative or name == MAIN  # always there
                     or _PLATFORM_MODULES.get(name.partition(".")[0], self.target.platform)
                     != self.target.platform)
         line = 0

@@ -26,8 +26,10 @@ ANCHOR_NAME = "__name__"
 # Exceptions whose handler makes the imports in a `try` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
-# Leading dots: relative names, resolved against the package (pydantic's lazy-import table).
-_DOTTED_STRING = re.compile(r"""['"](\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)['"]""")
+# Leading dots: relative names, resolved against the package (pydantic's lazy-import table);
+# a `:attribute` after the name is an import string (uvicorn's "pkg.mod:Class", celery's).
+_DOTTED_STRING = re.compile(
+    r"""['"](\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?['"]""")
 # Calls that hand out a resource as a real file (with as_file, however imported): a
 # module using one wants its files on disk.
 _REAL_FILE_CALLS = frozenset({"importlib.resources.path", "resources.path",
@@ -308,6 +310,8 @@ class _Conditions:
             return self._version
         if name == "sys.platform":
             return self._platform
+        if name == "os.name":
+            return "nt" if self._platform == "win32" else "posix"
         if isinstance(node, (cst.SimpleString, cst.Integer)):
             return node.evaluated_value
         if isinstance(node, cst.Tuple):
@@ -319,7 +323,8 @@ class _Conditions:
                     and index.step is None and isinstance(index.upper, cst.Integer):
                 return base[:index.upper.evaluated_value]
             if isinstance(base, tuple) and isinstance(index, cst.Index) \
-                    and isinstance(index.value, cst.Integer):
+                    and isinstance(index.value, cst.Integer) \
+                    and -len(base) <= index.value.evaluated_value < len(base):
                 return base[index.value.evaluated_value]
         return None
 

@@ -179,6 +179,14 @@ def test_missing_imports(target: Target, tmp_path: Path) -> None:
     assert bundled_names(graph) == {MAIN, "pkg", "pkg.mod"}
 
 
+def test_main_is_always_there(target: Target, tmp_path: Path) -> None:
+    """`import __main__` (django's autoreload) finds whatever runs, even when the
+    entry is a module or a function rather than a script."""
+    tree = write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/cli.py": "import __main__\n"})
+    graph = graph_of(target, tree, script=None, module="pkg.cli")
+    assert [(m.name, m.optional) for m in graph.missing] == [("__main__", True)]
+
+
 def test_relative_import_beyond_top_level(target: Target, tmp_path: Path) -> None:
     tree = write_tree(tmp_path, {
         "app.py": """

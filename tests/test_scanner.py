@@ -290,6 +290,8 @@ def test_type_checking_branch_skipped_else_kept(test: str) -> None:
     ('sys.platform == "linux"', True),
     ('sys.platform.startswith("linux")', True),
     ('sys.platform.startswith("win")', False),
+    ("os.name == 'nt'", False),
+    ('os.name == "posix"', True),
     ("not sys.version_info >= (3, 11)", False),
     ('not sys.platform == "win32"', True),
     ("not TYPE_CHECKING", True),
@@ -317,7 +319,6 @@ def test_target_conditions(test: str, taken: bool | None) -> None:
 
 
 @pytest.mark.parametrize("test", [
-    "os.name == 'nt'",
     "PY2",
     "sys.version_info.major >= 3",
     "sys.platform in ('win32', 'cygwin')",
@@ -605,6 +606,7 @@ def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
     source = textwrap.dedent("""\
         import importlib
         _dynamic = {"BaseConfig": (__spec__.parent, ".deprecated.config"), "x": "plain.name"}
+        PROTOCOLS = {"h11": "uvicorn.protocols.http.h11_impl:H11Protocol"}  # import strings
         def backend(name):
             return importlib.import_module(f"anyio._backends._{name}")
         def other(name):
@@ -617,6 +619,7 @@ def test_relative_strings_and_computed_import_prefixes_are_hints() -> None:
         """)
     found = analyze(source, version=(3, 11, 7), platform="linux")
     assert ".deprecated.config" in found.strings and "plain.name" in found.strings
+    assert "uvicorn.protocols.http.h11_impl" in found.strings
     assert found.module_prefixes == ("anyio._backends._", "pkg.drivers.", "._")
 
 
@@ -644,9 +647,14 @@ def test_flags_bound_to_target_conditions() -> None:
             import io as text_io
         else:
             import cStringIO
+        import os
+        if os.name == "nt":
+            import win32console
+        if sys.version_info[3] == "alpha":  # gevent: the target's version has three fields
+            import alpha_only
         """
     assert modules(code, version=(3, 11, 7), platform="linux") == [
-        "sys", "io", "posix_only", "maybe", "io"]
+        "sys", "io", "posix_only", "maybe", "io", "os", "alpha_only"]
 
 
 def test_flag_bound_twice_is_unknown() -> None:
