@@ -75,6 +75,7 @@ class Module:
         defines_only: its body only defines names (see scanner.Analysis).
         patterns: literal regular expressions it compiles (see scanner.Analysis).
         adds_finder: it puts a finder on sys.meta_path (see scanner.Analysis).
+        class_bases: modules its classes' bases come from (see scanner.Analysis).
     """
 
     name: str
@@ -88,6 +89,7 @@ class Module:
     defines_only: bool = False
     patterns: tuple[Pattern, ...] = ()
     adds_finder: bool = False
+    class_bases: tuple[str, ...] = ()
 
     @property
     def package(self) -> Optional[str]:
@@ -302,7 +304,8 @@ class _Builder:
         self.graph.modules[importer.name] = replace(
             importer, imports=tuple(dict.fromkeys(imports)), body_imports=tuple(dict.fromkeys(body)),
             reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
-            patterns=analysis.patterns, adds_finder=analysis.adds_finder)
+            patterns=analysis.patterns, adds_finder=analysis.adds_finder,
+            class_bases=analysis.class_bases)
         self.graph.extract.update(analysis.named_packages)
         self.hints(importer, analysis)
 
@@ -537,7 +540,10 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     Lazy: plain source modules, bundled or from the standard library (not `frozen`
     into the interpreter), whose body only defines names and that sit in no import
     cycle (a cycle's partly run modules must exist eagerly, or `from x import y`
-    inside the cycle fails).  An import binds a submodule on its package, which
+    inside the cycle fails), and whose classes take their bases and metaclasses
+    from their own top-level package or the standard library: another package's
+    metaclass may register each class it makes (Django's models, imported for
+    that alone by name).  An import binds a submodule on its package, which
     others may rely on (`import jsonschema` then `jsonschema.protocols`, bound by
     the lazy `jsonschema._typing`'s import): a lazy module comes with the lazy
     submodules its body imports, and with lazy modules whose own imports bring
@@ -548,7 +554,7 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     lazy = {m.name: m for m in graph.modules.values()
             if m.defines_only and not m.spec.is_package and m.name != MAIN
             and m.spec.kind in (SOURCE, BYTECODE) and (m.bundled or m.stdlib)
-            and m.name not in cyclic and m.name not in frozen}
+            and m.name not in cyclic and m.name not in frozen and not _foreign_bases(graph, m)}
     companions: dict[str, tuple[str, ...]] = {}
 
     def companions_of(name: str) -> tuple[str, ...]:
@@ -560,6 +566,17 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
         return companions[name]
 
     return {name: companions_of(name) for name in sorted(lazy)}
+
+
+def _foreign_bases(graph: Graph, module: Module) -> bool:
+    """Whether a class of `module` has a base or metaclass from another package
+    than its own that is not the standard library's (or is not found)."""
+    own = module.name.partition(".")[0]
+    for written in module.class_bases:
+        top = written.partition(".")[0]
+        if top and top != own and not getattr(graph.modules.get(top), "stdlib", False):
+            return True
+    return False
 
 
 def _cycles(graph: Graph) -> list[list[str]]:

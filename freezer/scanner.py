@@ -14,7 +14,7 @@ import marshal
 import operator
 import re
 from dataclasses import dataclass
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Optional, Union
 
 import libcst as cst
@@ -124,6 +124,8 @@ class Analysis:
         lists_own_package: it builds a path from its own ``__file__``, lists a
             folder and imports modules by name: plugin discovery (``for name in
             os.listdir(os.path.dirname(__file__)): import_module(...)``).
+        class_bases: the modules its top-level classes take their bases and
+            metaclasses from, as written (relative ones with their dots).
     """
 
     imports: list[ImportRecord]
@@ -137,6 +139,7 @@ class Analysis:
     lists_own_folder: bool = False
     adds_finder: bool = False
     lists_own_package: bool = False
+    class_bases: tuple[str, ...] = ()
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -145,7 +148,8 @@ def to_data(analysis: Analysis) -> bytes:
         [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
         analysis.defines_only, analysis.module_prefixes, analysis.patterns,
-        analysis.lists_own_folder, analysis.adds_finder, analysis.lists_own_package))
+        analysis.lists_own_folder, analysis.adds_finder, analysis.lists_own_package,
+        analysis.class_bases))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -190,7 +194,8 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
                     tuple(usage.named_packages), _defines_only(module.body),
                     tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
-                    usage.lists_own_folder, usage.adds_finder, usage.lists_own_package)
+                    usage.lists_own_folder, usage.adds_finder, usage.lists_own_package,
+                    _class_bases(module.body))
 
 
 class _Visitor(cst.CSTVisitor):
@@ -599,6 +604,60 @@ def _binds_only(node: cst.CSTNode) -> bool:
                  *(p.body for p in (node.orelse, node.finalbody) if p is not None)]
         return all(_suite_binds_only(part) for part in parts)
     return False
+
+
+def _class_bases(body: Sequence[cst.CSTNode]) -> tuple[str, ...]:
+    """Modules the bases and metaclasses of top-level classes come from: creating a
+    class runs its metaclass, which may register it (Django's models)."""
+    sources: dict[str, str] = {}  # name an import binds -> the module it comes from
+    found = []
+    for node in _top_level(body):
+        if isinstance(node, cst.ClassDef):
+            roots = (_root_name(arg.value) for arg in (*node.bases, *node.keywords))
+            found.extend(sources[root] for root in roots if root in sources)
+            continue
+        for small in node.body if isinstance(node, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = get_full_name_for_node(alias.name) or ""
+                    bound = alias.asname.name.value if alias.asname else full.partition(".")[0]
+                    sources[bound] = full if alias.asname else bound
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                module = "." * len(small.relative) + (get_full_name_for_node(small.module) or "")
+                for alias in small.names:
+                    sources[get_full_name_for_node(alias.asname.name if alias.asname
+                                                   else alias.name) or ""] = module
+    return tuple(dict.fromkeys(found))
+
+
+def _top_level(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Statements that run at import, inside `if` and `try` blocks too."""
+    for node in body:
+        yield node
+        yield from _top_level(_blocks(node))
+
+
+def _blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(node, cst.If):
+        return [*_statements(node.body), *([node.orelse] if node.orelse else [])]
+    if isinstance(node, cst.Else):
+        return _statements(node.body)
+    if isinstance(node, cst.Try):
+        return [*_statements(node.body), *(s for h in node.handlers for s in _statements(h.body)),
+                *([node.orelse] if node.orelse else []),
+                *(_statements(node.finalbody.body) if node.finalbody else [])]
+    return []
+
+
+def _statements(suite: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(suite.body) if isinstance(suite, cst.IndentedBlock) else []
+
+
+def _root_name(node: cst.BaseExpression) -> str:
+    """`a` of `a.b.C`, `a.C[T]` or `a.f(x)`."""
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def _suite_binds_only(suite: cst.BaseSuite) -> bool:

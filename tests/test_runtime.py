@@ -371,6 +371,41 @@ def test_lazy_modules_come_with_the_lazy_submodules_they_import(tmp_path: Path) 
     ), ran.stderr
 
 
+def test_classes_another_packages_metaclass_makes_are_not_lazy(tmp_path: Path) -> None:
+    """Django imports each app's models by name and never touches them: creating
+    the classes registers them.  A module whose classes take their base from
+    another package stays eager; own and standard-library bases stay lazy."""
+    files = {
+        "app.py": """
+            import importlib, sys
+            import fw
+            importlib.import_module("shop.models")
+            import shop.colors, shop.local
+            print(fw.REGISTRY, [type(sys.modules[n]).__name__ for n in ("shop.colors", "shop.local")])
+        """,
+        "fw/__init__.py": """
+            REGISTRY = []
+            class ModelBase(type):
+                def __new__(mcs, name, bases, namespace):
+                    cls = super().__new__(mcs, name, bases, namespace)
+                    REGISTRY.append(name)
+                    return cls
+            class Model(metaclass=ModelBase):
+                pass
+        """,
+        "shop/__init__.py": "",
+        "shop/models.py": "from fw import Model\nclass Item(Model):\n    pass\n",
+        "shop/base.py": "class Local:\n    pass\n",
+        "shop/local.py": "from .base import Local\nclass Thing(Local):\n    pass\n",
+        "shop/colors.py": "import enum\nclass Color(enum.Enum):\n    RED = 1\n",
+    }
+    frozen = build_app(tmp_path, files, "--lazy")
+    lazy = set(inspect_json(frozen)["lazy"])
+    assert "shop.models" not in lazy and {"shop.colors", "shop.local"} <= lazy
+    ran = run_frozen(frozen, tmp_path=tmp_path)
+    assert ran.stdout == "['Model', 'Item'] ['_LazyModule', '_LazyModule']\n", ran.stderr
+
+
 def other_python() -> Path | None:
     """An installed CPython 3.10, 3.12 or 3.13 (not the one running the tests)."""
     for version in sorted(PYENV.glob("3.1[0-3].*"), reverse=True):

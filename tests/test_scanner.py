@@ -564,6 +564,32 @@ def test_listing_beside_its_file_and_importing_by_name_lists_its_package(
     assert from_data(to_data(analysis)) == analysis
 
 
+def test_class_bases_name_the_modules_they_come_from() -> None:
+    from freezer.scanner import analyze
+    source = textwrap.dedent("""\
+        import enum
+        import django.db.models as dm
+        from django.db import models
+        from .base import Local
+        try:
+            from sqlalchemy.orm import DeclarativeBase
+        except ImportError:
+            DeclarativeBase = object
+        class A(models.Model): pass
+        class B(Local): pass
+        class C(enum.Enum): pass
+        if True:
+            class D(DeclarativeBase, metaclass=dm.Meta): pass
+        class E: pass
+        def f():
+            from other import Base
+            class F(Base): pass
+        """)
+    analysis = analyze(source, version=(3, 11, 7), platform="linux")
+    assert analysis.class_bases == ("django.db", ".base", "enum", "sqlalchemy.orm", "django.db.models")
+    assert from_data(to_data(analysis)) == analysis
+
+
 def test_paths_built_from_another_modules_file_name_its_package() -> None:
     """alembic: `Path(alembic.__file__).absolute().parent / "templates"`."""
     from freezer.scanner import analyze
