@@ -541,9 +541,9 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     into the interpreter), whose body only defines names and that sit in no import
     cycle (a cycle's partly run modules must exist eagerly, or `from x import y`
     inside the cycle fails), and whose classes take their bases and metaclasses
-    from their own top-level package or the standard library: another package's
-    metaclass may register each class it makes (Django's models, imported for
-    that alone by name).  An import binds a submodule on its package, which
+    from the standard library or from their own top-level package's classes that
+    do: another package's metaclass may register each class it makes (Django's
+    models, imported for that alone by name).  An import binds a submodule on its package, which
     others may rely on (`import jsonschema` then `jsonschema.protocols`, bound by
     the lazy `jsonschema._typing`'s import): a lazy module comes with the lazy
     submodules its body imports, and with lazy modules whose own imports bring
@@ -554,7 +554,7 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     lazy = {m.name: m for m in graph.modules.values()
             if m.defines_only and not m.spec.is_package and m.name != MAIN
             and m.spec.kind in (SOURCE, BYTECODE) and (m.bundled or m.stdlib)
-            and m.name not in cyclic and m.name not in frozen and not _foreign_bases(graph, m)}
+            and m.name not in cyclic and m.name not in frozen and not _may_register(graph, m)}
     companions: dict[str, tuple[str, ...]] = {}
 
     def companions_of(name: str) -> tuple[str, ...]:
@@ -568,13 +568,22 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     return {name: companions_of(name) for name in sorted(lazy)}
 
 
-def _foreign_bases(graph: Graph, module: Module) -> bool:
-    """Whether a class of `module` has a base or metaclass from another package
-    than its own that is not the standard library's (or is not found)."""
+def _may_register(graph: Graph, module: Module, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a class of `module` takes a base or metaclass from another package
+    than its own that is not the standard library's (or is not found), directly or
+    through a base from its own package (SQLAlchemy's `class Base(DeclarativeBase)`
+    in myapp.db, then `class User(Base)` in myapp.models)."""
     own = module.name.partition(".")[0]
     for written in module.class_bases:
-        top = written.partition(".")[0]
-        if top and top != own and not getattr(graph.modules.get(top), "stdlib", False):
+        try:
+            name = resolve_name(written, module.package)
+        except ValueError:
+            continue
+        if name.partition(".")[0] != own:
+            if not getattr(graph.modules.get(name.partition(".")[0]), "stdlib", False):
+                return True
+        elif name in graph.modules and name not in seen and name != module.name and \
+                _may_register(graph, graph.modules[name], seen | {module.name}):
             return True
     return False
 

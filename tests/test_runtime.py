@@ -374,12 +374,14 @@ def test_lazy_modules_come_with_the_lazy_submodules_they_import(tmp_path: Path) 
 def test_classes_another_packages_metaclass_makes_are_not_lazy(tmp_path: Path) -> None:
     """Django imports each app's models by name and never touches them: creating
     the classes registers them.  A module whose classes take their base from
-    another package stays eager; own and standard-library bases stay lazy."""
+    another package stays eager, also through a base of its own package made so
+    (SQLAlchemy's declarative Base); own and standard-library bases stay lazy."""
     files = {
         "app.py": """
             import importlib, sys
             import fw
             importlib.import_module("shop.models")
+            import shop.audit  # registers its table, through shop.db's Base
             import shop.colors, shop.local
             print(fw.REGISTRY, [type(sys.modules[n]).__name__ for n in ("shop.colors", "shop.local")])
         """,
@@ -396,14 +398,18 @@ def test_classes_another_packages_metaclass_makes_are_not_lazy(tmp_path: Path) -
         "shop/__init__.py": "",
         "shop/models.py": "from fw import Model\nclass Item(Model):\n    pass\n",
         "shop/base.py": "class Local:\n    pass\n",
+        "shop/db.py": "from fw import Model\nclass Base(Model):\n    pass\n",
+        "shop/audit.py": "from shop.db import Base\nclass Audit(Base):\n    pass\n",
         "shop/local.py": "from .base import Local\nclass Thing(Local):\n    pass\n",
         "shop/colors.py": "import enum\nclass Color(enum.Enum):\n    RED = 1\n",
     }
     frozen = build_app(tmp_path, files, "--lazy")
     lazy = set(inspect_json(frozen)["lazy"])
-    assert "shop.models" not in lazy and {"shop.colors", "shop.local"} <= lazy
+    assert not {"shop.models", "shop.db", "shop.audit"} & lazy
+    assert {"shop.colors", "shop.local", "shop.base"} <= lazy
     ran = run_frozen(frozen, tmp_path=tmp_path)
-    assert ran.stdout == "['Model', 'Item'] ['_LazyModule', '_LazyModule']\n", ran.stderr
+    assert ran.stdout == "['Model', 'Item', 'Base', 'Audit'] ['_LazyModule', '_LazyModule']\n", (
+        ran.stderr)
 
 
 def other_python() -> Path | None:
