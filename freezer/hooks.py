@@ -57,6 +57,9 @@ class Hook:
 BUILTIN: tuple[Hook, ...] = (
     # Languages are imported by computed name (import_module(package + code)).
     Hook("docutils", include=("docutils.languages.*", "docutils.parsers.rst.languages.*")),
+    # lxml.etree imports lxml._elementpath from C; lxml 6 is built with a Cython that
+    # zlib-compresses its strings, so the name is not in the binary as it is.
+    Hook("lxml", include=("lxml._elementpath",)),
     # A project's conf.py, which is not part of the app, names the extensions it loads.
     Hook("sphinx", include=("sphinx.ext.*",)),
     # Unicode width tables are imported as f".unicode{version}" (names like unicode17-0-0).

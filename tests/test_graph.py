@@ -406,6 +406,14 @@ def test_hook_bundles_the_sphinx_extensions_a_projects_conf_py_may_name(
         bundled_names(graph_of(target, tree, hooks=BUILTIN)))
 
 
+def test_hook_bundles_what_lxml_etree_imports_from_compressed_strings(
+        target: Target, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path, {"app.py": "import lxml\n", "lxml/__init__.py": "",
+                                 "lxml/_elementpath.py": ""})
+    from freezer.hooks import BUILTIN
+    assert "lxml._elementpath" in bundled_names(graph_of(target, tree, hooks=BUILTIN))
+
+
 def test_compiled_modules_are_followed_through_their_source_and_their_strings(
         target: Target, tmp_path: Path) -> None:
     """mypyc ships each module's source beside its .so; Cython keeps the names it
