@@ -369,7 +369,8 @@ class _Builder:
                 self.add(name, speculative=True)
 
     def _add_named_from(self, prefix: str, package: str) -> None:
-        """Add the submodules whose full names start with `prefix` (import_module(f"pkg._{x}"))."""
+        """Add the modules whose full names start with `prefix` (import_module(f"pkg._{x}")),
+        nested ones too: the rest may hold dots (poetry's `"...commands." + ".".join(words)`)."""
         try:  # resolve_name wants a whole name: give it one more letter, then drop it
             parent, _, start = resolve_name(prefix + "_", package)[:-1].rpartition(".")
         except ValueError:
@@ -379,7 +380,8 @@ class _Builder:
             return
         for child in self.resolver.submodules(spec):
             if child.rpartition(".")[2].startswith(start):
-                self.add(child, speculative=True)
+                for name in (child, *self._descendants(child)):
+                    self.add(name, speculative=True)
 
     def _add_longest_module(self, dotted: str) -> None:
         """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too).

@@ -310,7 +310,12 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
             SKIPPED = "__pycache__"  # a folder, not a namespace package
             def backend(name):
                 return importlib.import_module(f"lib._backends._{name}")
+            def command(words):  # poetry: the rest of the name may hold dots
+                return importlib.import_module("lib.commands." + ".".join(words))
             """,
+        "lib/commands/__init__.py": "",
+        "lib/commands/cache/__init__.py": "",
+        "lib/commands/cache/clear.py": "",
         "lib/deprecated/__init__.py": "",
         "lib/deprecated/config.py": "import missing_optional_thing\n",
         "lib/_backends/__init__.py": "",
@@ -322,7 +327,8 @@ def test_names_computed_from_a_literal_prefix_or_relative_strings(target: Target
     graph = graph_of(target, tree)
     assert bundled_names(graph) == {
         MAIN, "lib", "lib.deprecated", "lib.deprecated.config", "lib._backends",
-        "lib._backends._asyncio", "lib._backends._trio"}
+        "lib._backends._asyncio", "lib._backends._trio", "lib.commands", "lib.commands.cache",
+        "lib.commands.cache.clear"}
     assert all(missing.optional for missing in graph.missing)  # found by hints: speculative
 
 
