@@ -545,12 +545,13 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
     inside the cycle fails), and whose classes take their bases and metaclasses
     from the standard library or from their own top-level package's classes that
     do: another package's metaclass may register each class it makes (Django's
-    models, imported for that alone by name).  An import binds a submodule on its package, which
-    others may rely on (`import jsonschema` then `jsonschema.protocols`, bound by
-    the lazy `jsonschema._typing`'s import): a lazy module comes with the lazy
-    submodules its body imports, and with lazy modules whose own imports bring
-    one.  Importing a lazy module costs little; importing the others would run
-    what laziness defers.
+    models, imported for that alone by name).
+
+    An import binds a submodule on its package, which others may rely on (`import
+    jsonschema` then `jsonschema.protocols`, bound by the lazy `jsonschema._typing`'s
+    import): a lazy module comes with the lazy submodules its body imports, and with
+    lazy modules whose own imports bring one.  Importing a lazy module costs little;
+    importing the others would run what laziness defers.
     """
     cyclic = {name for component in _cycles(graph) for name in component}
     lazy = {m.name: m for m in graph.modules.values()

@@ -159,7 +159,9 @@ class ArchiveLoader:
             callers = generated[3] if generated else {}
             self.generated = _runtime(self, "generated").GeneratedCode(
                 archive.read_generated, callers, record=tracing)
-            self.patches = {**PATCHES, **{name: _adapting(PATCHES.get(name)) for name in callers}}
+            # Bundled callers get the builtins before their body runs (exec_module).
+            self.patches = {**PATCHES, **{name: _adapting(PATCHES.get(name)) for name in callers
+                                          if name not in self._records}}
 
     @property
     def tree(self):
@@ -357,7 +359,7 @@ def _lazy_loader_type(companions):
         # need LazyLoader to load it.
         import threading  # noqa: F401
 
-    class BodyImportingLazyLoader(LazyLoader):
+    class CompanionsLazyLoader(LazyLoader):
         def exec_module(self, module):
             name = module.__name__  # before the module turns lazy: any attribute loads it
             super().exec_module(module)
@@ -365,7 +367,7 @@ def _lazy_loader_type(companions):
                 if companion.rpartition(".")[0] in sys.modules or "." not in companion:
                     _gcd_import(companion)
 
-    return BodyImportingLazyLoader
+    return CompanionsLazyLoader
 
 
 class _PatchingLoader:
