@@ -63,6 +63,8 @@ class Layout:
     gc_freeze: bool = True
     # A trace build's archive records its run (freezer/trace.py).
     trace: bool = False
+    # Why each module and file is there (freezer/why.py), compressed; never read at run time.
+    reasons: Optional[bytes] = None
 
 
 def launcher(python: str, shebang: Optional[str]) -> bytes:
@@ -136,6 +138,9 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     if layout.generated is not None:
         table, callers = layout.generated
         generated = (*payload.put(table), boot.digest(table), callers)
+    reasons = None
+    if layout.reasons is not None:
+        reasons = (*payload.put(layout.reasons), boot.digest(layout.reasons))
     manifest = marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
@@ -152,6 +157,8 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
         boot.MANIFEST_TRACE: layout.trace,
+        boot.MANIFEST_PREFIX: any(path.startswith(boot.PREFIX_FOLDER + "/") for path in real),
+        boot.MANIFEST_REASONS: reasons,
     }, 4)
     manifest_offset, manifest_size = payload.put(manifest)
     trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))

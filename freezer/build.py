@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Optional
 
 from . import (
-    archive, awslambda, cache, compiler, files, generated, graph, hooks, regexes, requirements,
-    target, trace,
+    archive, awslambda, cache, compiler, distributions, files, generated, graph, hooks, regexes,
+    requirements, target, trace, why,
 )
-from .errors import EntryError, ResolveError
+from .errors import EntryError, FreezeError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 
@@ -41,7 +41,7 @@ class Options:
     module: Optional[str] = None
     function: Optional[str] = None
     console_script: Optional[str] = None
-    python: str = sys.executable
+    python: Optional[str] = None  # None: the active virtual environment's, else sys.executable
     requirements: tuple[str, ...] = ()
     specs: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
@@ -49,6 +49,7 @@ class Options:
     exclude: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
     strict: bool = False
+    prune: bool = False  # bundle only the modules analysis reached, not whole distributions
     source: bool = True
     lazy: bool = False
     gc_freeze: bool = True
@@ -67,12 +68,14 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     extracted: list[str] = field(default_factory=list)
     unzipped: Optional[int] = None  # a Lambda package's size in the task root
+    notes: list[str] = field(default_factory=list)  # what the build chose for the user
 
 
 def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`."""
     store = cache.Cache() if options.cache else None
-    tgt = target.probe(options.python)
+    notes: list[str] = []
+    tgt = target.probe(_interpreter(options, notes))
     if options.requirements or options.specs:
         tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
     entry, search_path = _entry(options, tgt)
@@ -80,23 +83,25 @@ def build(options: Options) -> Result:
     if entry[0] == boot.ENTRY_MODULE:
         entry = (entry[0], _main_module(resolver, entry[1], options.module or entry[1]),
                  entry[2])
-    installed = files.distributions(search_path)
+    installed = distributions.distributions(search_path)
     config = hooks.load_config(hooks.find_config(Path(search_path[0]) if options.script
                                                  else Path.cwd()))
     modules = graph.build_graph(
         tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
         module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
         include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
-        hooks=(*hooks.BUILTIN, *config.hooks, *files.hooks(installed)),
-        plugins=files.plugins(installed), dependencies=files.dependencies(installed),
-        store=store)
-    warnings = _check(modules, options.strict)
+        hooks=(*hooks.BUILTIN, *config.hooks, *distributions.hooks(installed)),
+        plugins=distributions.plugins(installed),
+        dependencies=distributions.dependencies(installed), installed=installed,
+        whole=not options.prune, store=store)
+    warnings = _check(modules, options, entry[1], tgt)
     if options.aws_lambda and modules.modules[entry[1]].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
                         "handler module do not travel; put its data in a package")
+    blobs = _compile(tgt, modules, options.aws_lambda, store)
+    modules = _without_uncompiled(modules, blobs)
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
-    blobs = _compile(tgt, modules, options.aws_lambda, store)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         # The entry stays eager: a Lambda handler's init must fail at its import.
@@ -108,18 +113,41 @@ def build(options: Options) -> Result:
         external={m.name: _external_kind(m) for m in modules.external()},
         shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
-        gc_freeze=options.gc_freeze)
+        gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
     if options.trace:
         layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings)
     image, extract = _image(layout, modules, extras, blobs, options.source)
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)
-        return Result(options.output, len(image), modules, tgt, warnings, extracted)
+        return Result(options.output, len(image), modules, tgt, warnings, extracted, notes=notes)
     package = awslambda.write(options.output, awslambda.members(
         entry[1], f"cpython-{tgt.version[0]}{tgt.version[1]}", awslambda.bootstrap_source(),
         blobs[_LAMBDA_BOOTSTRAP], image, extract))
     return Result(options.output, package.zipped, modules, tgt,
-                  [*warnings, *package.warnings(options.output)], extracted, package.unzipped)
+                  [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
+                  notes)
+
+
+def _interpreter(options: Options, notes: list[str]) -> str:
+    """--python, else the active virtual environment's interpreter (a user who
+    activated one expects its packages: freeze itself may be installed elsewhere,
+    with pipx), else the one running freeze."""
+    if options.python is not None:
+        return options.python
+    venv = os.environ.get("VIRTUAL_ENV", "")
+    python = os.path.join(venv, "bin", "python")
+    if venv and os.path.isfile(python) and not _same_environment(venv, sys.prefix):
+        notes.append(f"using the active virtual environment's {python} (VIRTUAL_ENV); "
+                     "give --python to choose another")
+        return python
+    return sys.executable
+
+
+def _same_environment(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _compile(tgt: target.Target, modules: graph.Graph, aws_lambda: bool,
@@ -131,7 +159,19 @@ def _compile(tgt: target.Target, modules: graph.Graph, aws_lambda: bool,
             bootstrap = Path(scratch, "bootstrap.py")
             bootstrap.write_bytes(awslambda.bootstrap_source())
             jobs.append(compiler.Job(_LAMBDA_BOOTSTRAP, str(bootstrap), "bootstrap.py", True))
-        return compiler.compile_modules(tgt, jobs, store)
+        return compiler.compile_modules(tgt, jobs, store,
+                                        {m.name for m in modules.bundled() if m.extra})
+
+
+def _without_uncompiled(modules: graph.Graph, blobs: dict[str, bytes]) -> graph.Graph:
+    """The graph less the carried modules that do not compile for the target: their
+    files travel as data (files.collect), as any file of their distribution."""
+    failed = {m.name for m in modules.bundled()
+              if m.extra and m.spec.kind in (SOURCE, BYTECODE) and m.name not in blobs}
+    if not failed:
+        return modules
+    return replace(modules, modules={name: module for name, module in modules.modules.items()
+                                     if name not in failed})
 
 
 def _traced(layout: archive.Layout, options: Options, tgt: target.Target, modules: graph.Graph,
@@ -221,35 +261,77 @@ def _where(filename: str, line: int) -> str:
     return f"{shown}:{line}" if line else shown
 
 
-def _check(modules: graph.Graph, strict: bool) -> list[str]:
-    """Warnings for the user; ResolveError for what CPython would refuse (or --strict)."""
-    errors, warnings = [], []
+def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Target) -> list[str]:
+    """Warnings for the user; ResolveError for what CPython would refuse, for what
+    the entry cannot start without, and with --strict for any warning."""
+    errors, warnings, at_start = [], [], []
     not_found: dict[tuple[str, str], list[graph.Missing]] = {}  # one warning per package
+    excluded: dict[str, list[graph.Missing]] = {}
     for missing in modules.missing:
         if missing.optional or modules.served_at_run_time(missing.name):
             continue
-        if missing.reason != "not found":
+        if missing.reason == graph.EXCLUDED:
+            excluded.setdefault(missing.name, []).append(missing)
+        elif missing.reason != "not found":
             where = _where(missing.filename, missing.line)
             errors.append(f"{where}: {missing.reason} ({missing.name!r} in {missing.importer})")
+        elif missing.importer == entry and missing.top_level:
+            at_start.append(missing)
         else:
             top = missing.name.partition(".")[0]
             not_found.setdefault((missing.importer, top), []).append(missing)
+    if at_start:
+        errors.insert(0, _cannot_start(at_start, options, tgt))
     for (importer, top), group in not_found.items():
         first = group[0]
         more = (f"; {len(group) - 1} more import{'s' if len(group) > 2 else ''} of {top!r} "
                 "there" if len(group) > 1 else "")
         warnings.append(f"{_where(first.filename, first.line)}: cannot find module "
                         f"{first.name!r} (imported by {importer}{more})")
+    for name, group in sorted(excluded.items()):
+        importers = sorted({missing.importer for missing in group})
+        others = f" and {len(importers) - 1} more" if len(importers) > 1 else ""
+        warnings.append(f"{_where(group[0].filename, group[0].line)}: {name!r} is excluded, but "
+                        f"{importers[0]}{others} import{'' if others else 's'} it "
+                        "unconditionally: that import fails at run time")
     for module in modules.modules.values():
         if module.bundled and module.spec.kind == BYTECODE:
             warnings.append(f"{module.name}: bytecode without source ({module.spec.origin}); "
                             "its imports are not followed, add them with --include")
-    if strict and warnings and not errors:
+    if options.strict and warnings and not errors:
         errors = [f"{warnings[0]} (--strict; {len(warnings)} problem(s) in all)"]
     if errors:
         raise ResolveError(errors[0] if len(errors) == 1
                            else f"{errors[0]} (and {len(errors) - 1} more)")
     return warnings
+
+
+def _cannot_start(missing: list[graph.Missing], options: Options, tgt: target.Target) -> str:
+    """The error for imports the entry runs first that do not resolve: the app could
+    not start.  Names the interpreter that has them when one sits beside the script."""
+    names = list(dict.fromkeys(m.name for m in missing))
+    shown = ", ".join(repr(name) for name in names[:3]) + (" ..." if len(names) > 3 else "")
+    where = _where(missing[0].filename, missing[0].line)
+    fix = f"install {'them' if len(names) > 1 else 'it'} for {tgt.executable} or give --python"
+    if options.script is not None and options.python is None:
+        folder = Path(options.script).resolve().parent
+        for venv in (folder / ".venv", folder / "venv"):
+            python = venv / "bin" / "python"
+            if python.is_file() and _resolves(str(python), folder, names):
+                fix = f"the script's {venv.name} has {'them' if len(names) > 1 else 'it'}: " \
+                      f"add --python {os.path.relpath(python)}"
+                break
+    return f"{where}: cannot find module {shown}, which the entry imports as it starts; {fix}"
+
+
+def _resolves(python: str, folder: Path, names: list[str]) -> bool:
+    """Whether `python`'s environment finds every one of `names`."""
+    try:
+        other = target.probe(python)
+    except FreezeError:
+        return False
+    resolver = Resolver.for_target(other, [str(folder), *other.path])
+    return all(resolver.resolve(name) is not None for name in names)
 
 
 def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:

@@ -35,9 +35,10 @@ def main() -> None:
               help="Run an installed console script of the target environment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Archive to write [default: dist/NAME.pyz].")
-@click.option("--python", "python", metavar="INTERPRETER", default=sys.executable,
-              show_default="the Python running freeze",
-              help="Resolve in this interpreter's environment and compile for it.")
+@click.option("--python", "python", metavar="INTERPRETER",
+              help="Resolve in this interpreter's environment and compile for it "
+                   "[default: the active virtual environment's, else the Python running "
+                   "freeze].")
 @click.option("-r", "--requirement", "requirement_files", multiple=True, metavar="FILE",
               help="Install the requirements in FILE into a cached build environment "
                    "of --python and freeze from there (repeatable).")
@@ -51,6 +52,9 @@ def main() -> None:
               help="Write PACKAGE's files to the user cache at run time, for code that "
                    "opens files beside its __file__ (repeatable).")
 @click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
+@click.option("--prune", is_flag=True,
+              help="Bundle only the modules analysis reaches, not every module of their "
+                   "distributions (smaller; code that finds modules at run time may miss some).")
 @click.option("--source/--no-source", default=True, show_default=True,
               help="Embed sources for tracebacks and inspect.getsource.")
 @click.option("--lazy", is_flag=True,
@@ -74,10 +78,10 @@ def main() -> None:
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
 def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[str],
-          console_script: Optional[str], output: Optional[Path], python: str,
+          console_script: Optional[str], output: Optional[Path], python: Optional[str],
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
+          strict: bool, prune: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
           use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
@@ -99,12 +103,14 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
-        exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
+        exclude=exclude, extract=extract, strict=strict, prune=prune, source=source, lazy=lazy,
         gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
     try:
         result = building.build(options)
     except FreezeError as exc:
         raise _Failure(str(exc)) from None
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.extracted:
@@ -158,6 +164,26 @@ def inspect(archive: Path, as_json: bool) -> None:
                    f"{module['source_length']:>8}  {module['digest']:<32}  {module['name']}")
     for name, kind in info["external"].items():
         click.echo(f"{kind:<10} {'-':>10} {'-':>8} {'-':>8}  {'-':<32}  {name}")
+    if info["distributions"]:
+        click.echo()
+        click.echo(f"{'MODULES':>8} {'FILES':>6} {'BYTES':>12} {'EXTRACTED':>9}  DISTRIBUTION")
+        by_size = sorted(info["distributions"].items(), key=lambda item: -item[1]["bytes"])
+        for name, total in by_size:
+            click.echo(f"{total['modules']:>8} {total['files']:>6} {total['bytes']:>12,} "
+                       f"{total['extracted']:>9}  {name}")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("name")
+def why(archive: Path, name: str) -> None:
+    """Say why module or file NAME is in ARCHIVE, step by step back to the entry."""
+    try:
+        lines = contents.explain(archive, name)
+    except FreezeError as exc:
+        raise _Failure(str(exc)) from None
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshal
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
@@ -58,9 +58,11 @@ class Job:
     is_source: bool
 
 
-def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] = None
-                    ) -> dict[str, bytes]:
-    """Blobs by module name; CompileError naming file:line for the first failure.
+def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] = None,
+                    optional: Set[str] = frozenset()) -> dict[str, bytes]:
+    """Blobs by module name; CompileError naming file:line for the first failure,
+    except for `optional` modules, which are left out (a Python 2 fixture that a
+    whole distribution carries travels as data).
 
     With a cache, only modules whose (content, co_filename, target) are new go
     to the workers.
@@ -74,6 +76,8 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
         answers = list(pool.map(lambda share: _run_worker(target, share), shares))
     by_name = {job.name: job for job in jobs}
     for name, blob, error in (result for answer in answers for result in answer):
+        if error is not None and name in optional:
+            continue
         if error is not None:
             message, line = error
             where = f"{by_name[name].path}:{line}" if line else by_name[name].path

@@ -18,7 +18,7 @@ from typing import Any
 
 from _imp import source_hash
 
-from . import awslambda
+from . import awslambda, why
 from .errors import FreezeError
 from .runtime import boot
 
@@ -77,6 +77,7 @@ def describe(path: Path) -> dict[str, Any]:
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
         _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
         generated = manifest[boot.MANIFEST_GENERATED]
+        reasons = why.read(archive)
         return {
             "archive": str(path),
             "size": Path(path).stat().st_size,
@@ -97,7 +98,24 @@ def describe(path: Path) -> dict[str, Any]:
                       for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
             # A Lambda package's files that are real files beside the archive, not in it.
             "shipped": sorted(paths | inits) if folder else [],
+            # Per carried distribution: modules, files, bytes in the archive, files extracted.
+            "distributions": why.totals(archive, reasons) if reasons else {},
         }
+
+
+def explain(path: Path, name: str) -> list[str]:
+    """Why the module or file `name` is in the archive: one line per step back to
+    the entry (freezer/why.py)."""
+    with _open(path) as archive:
+        reasons = why.read(archive)
+        if reasons is None:
+            raise FreezeError(f"{path}: records no reasons (built by an older freeze); rebuild it")
+        if name in reasons["modules"] or name in reasons["files"]:
+            return why.chain(archive, reasons, name)
+        if name in archive.manifest[boot.MANIFEST_EXTERNAL]:
+            return [f"{name}: not in the archive: the Python installation provides it "
+                    f"({archive.manifest[boot.MANIFEST_EXTERNAL][name]})"]
+        raise FreezeError(f"{path}: holds no module or file {name!r}; `freeze inspect` lists them")
 
 
 def verify(path: Path) -> list[str]:
@@ -123,7 +141,8 @@ def verify(path: Path) -> list[str]:
 def _damaged_tables(archive: boot.Archive) -> Iterator[str]:
     """The regex table (its index, then each entry) and the generated code table."""
     blobs = {"regex table": archive.manifest[boot.MANIFEST_REGEXES],
-             "generated code table": archive.manifest[boot.MANIFEST_GENERATED]}
+             "generated code table": archive.manifest[boot.MANIFEST_GENERATED],
+             "reasons table": archive.manifest[boot.MANIFEST_REASONS]}
     index = blobs["regex table"]
     if index is not None and _intact(archive, *index[:3]):  # read for any engine
         entries = boot.regex_entries(marshal.loads(archive.read(*index[:2])))

@@ -14,10 +14,11 @@ import re
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
+from .distributions import Distribution, owners, required
 from .errors import EntryError, FreezeError
 from .hooks import Hook
 from .resolver import (
@@ -58,6 +59,40 @@ _SCANNER_ID = cache.code_id(scanner.__file__)
 _WILDCARDS = "*?["
 
 
+# How a module was reached (Reason.how).
+ENTRY = "entry"  # the entry point: a script or module the user named
+INCLUDE = "include"  # --include or [tool.freeze] include
+IMPORT = "import"  # an import statement (or literal dynamic import) of the source module
+STRING = "string"  # a string constant of the source module names it
+PREFIX = "prefix"  # the source module imports names starting so (import_module(f"pkg.{x}"))
+LISTING = "listing"  # the source module lists its package's modules (pkgutil, a folder walk)
+PLUGIN = "plugin"  # an entry point of a group the source module names
+NATIVE = "native"  # named in the bytes of the source extension module
+DATA = "data"  # named in a data file of the source package
+HOOK = "hook"  # a hook of the source package
+DISTRIBUTION = "distribution"  # its distribution travels whole (detail: the distribution)
+PACKAGE = "package"  # the app's own package travels whole
+_ROOTS = (ENTRY, INCLUDE)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """How a module was reached: `how` from `source` (a module, or for a root the
+    script, module or glob the user gave).  `detail` says what named it (a string,
+    an entry-point group, a hook's glob, a distribution); `optional` marks an
+    import inside ``try/except ImportError``, which may fail harmlessly."""
+
+    how: str
+    source: str
+    detail: str = ""
+    optional: bool = False
+
+    @property
+    def firm(self) -> bool:
+        """The module runs whenever its source does (or it is a root)."""
+        return self.how in _ROOTS or (self.how == IMPORT and not self.optional)
+
+
 @dataclass(frozen=True)
 class Module:
     """A module the entry can reach.
@@ -68,10 +103,14 @@ class Module:
         imports: resolved names of the modules it imports.
         body_imports: those its body imports as it runs (not inside a function), in order.
         reads_own_files: its source builds paths from ``__file__``.
-        speculative: reached only through a hint (a string naming it, a package
-            listing its submodules) or an optional import (inside ``try/except
-            ImportError``, which also catches its own failing imports), so its
-            own missing imports are not reported.
+        speculative: no chain of unconditional imports leads to it from the entry
+            (decided on the final graph): it was reached only through a hint (a
+            string naming it, a package listing its submodules), an optional
+            import (inside ``try/except ImportError``, which also catches its own
+            failing imports) or a whole distribution, so its own missing imports
+            are not reported.
+        extra: carried only because its distribution (or the app's own package)
+            travels whole: compiled, not scanned.
         defines_only: its body only defines names (see scanner.Analysis).
         patterns: literal regular expressions it compiles (see scanner.Analysis).
         adds_finder: it puts a finder on sys.meta_path (see scanner.Analysis).
@@ -86,6 +125,7 @@ class Module:
     body_imports: tuple[str, ...] = ()
     reads_own_files: bool = False
     speculative: bool = False
+    extra: bool = False
     defines_only: bool = False
     patterns: tuple[Pattern, ...] = ()
     adds_finder: bool = False
@@ -101,7 +141,9 @@ class Module:
 
 @dataclass(frozen=True)
 class Missing:
-    """An import that does not resolve; `reason` is CPython's wording."""
+    """An import that does not resolve (or names an excluded module); `reason` is
+    CPython's wording, or EXCLUDED.  `top_level`: the import runs with the
+    importer's body, not inside a function."""
 
     name: str
     importer: str
@@ -109,14 +151,28 @@ class Missing:
     line: int
     optional: bool
     reason: str = "not found"
+    top_level: bool = False
+
+
+EXCLUDED = "excluded"
 
 
 @dataclass
 class Graph:
     """Modules found, imports missing, modules excluded, and what hooks ask for:
-    packages to extract, packages whose files the runtime serves, single real files."""
+    packages to extract, packages whose files the runtime serves, single real files.
+
+    `reasons` holds every way each module was reached, `why` the one that explains
+    it best (on the shortest chain of firm reasons from the entry, else the
+    shortest chain); `owners` maps a module to the distribution that installed it,
+    and `carried` names the distributions that travel (whole, unless pruned).
+    """
 
     modules: dict[str, Module] = field(default_factory=dict)
+    reasons: dict[str, dict[tuple[str, str], Reason]] = field(default_factory=dict)
+    why: dict[str, Reason] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    carried: set[str] = field(default_factory=set)
     missing: list[Missing] = field(default_factory=list)
     excluded: set[str] = field(default_factory=set)
     extract: set[str] = field(default_factory=set)
@@ -170,7 +226,9 @@ class _Builder:
         self.dependencies = dependencies
         self.graph = Graph()
         self.queue: deque[str] = deque()
-        self.lines: dict[str, list[int]] = {}
+        # Unresolved imports, settled once the graph is final (settle()): whether one
+        # is reported depends on whether its importer turns out to be reached firmly.
+        self.pending: list[tuple[Missing, bytes, list[ImportRecord], int]] = []
         # Extension modules compiled from a source shipped beside them (mypyc, Cython's
         # pure-Python mode): the source says what the compiled module imports.
         self.twins: dict[str, str] = {}
@@ -181,16 +239,23 @@ class _Builder:
             return True
         return False
 
-    def add(self, name: str, spec: Optional[Spec] = None,
-            speculative: bool = False) -> Optional[Module]:
-        """Add `name` and its parents; None when it (or a parent) is not found."""
-        if name in self.graph.modules:
-            known = self.graph.modules[name]
-            if known.speculative and not speculative:  # a real import reached it after all
-                known = self.graph.modules[name] = replace(known, speculative=False)
-            return known
+    def add(self, name: str, reason: Reason, spec: Optional[Spec] = None,
+            scan: bool = True) -> Optional[Module]:
+        """Add `name` and its parents (reached the same way), recording `reason`;
+        None when it (or a parent) is not found.  `scan` False carries the module
+        without reading it (a whole distribution's modules analysis did not reach)."""
+        module = self.graph.modules.get(name) or self._create(name, reason, spec, scan)
+        if module is not None:
+            reasons = self.graph.reasons.setdefault(name, {})
+            known = reasons.get((reason.how, reason.source))
+            if known is None or (reason.firm and not known.firm):
+                reasons[reason.how, reason.source] = reason
+        return module
+
+    def _create(self, name: str, reason: Reason, spec: Optional[Spec],
+                scan: bool) -> Optional[Module]:
         parent = name.rpartition(".")[0]
-        if parent and self.add(parent, speculative=speculative) is None:
+        if parent and self.add(parent, reason, scan=scan) is None:
             if parent in self.graph.excluded:  # excluding a package excludes its submodules
                 self.graph.excluded.add(name)
             return None
@@ -201,17 +266,17 @@ class _Builder:
             return None
         stdlib = name != MAIN and self._provided(spec)
         bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE, EXTENSION)
-        module = Module(name, spec, bundled, stdlib, speculative=speculative)
+        module = Module(name, spec, bundled, stdlib, extra=not scan)
         self.graph.modules[name] = module
-        if spec.kind == SOURCE and (bundled or stdlib):
+        if scan and spec.kind == SOURCE and (bundled or stdlib):
             self.queue.append(name)
-        if bundled and spec.kind == EXTENSION:
+        if scan and bundled and spec.kind == EXTENSION:
             twin = _source_twin(spec.origin)
             if twin is not None:
                 self.twins[name] = twin
                 self.queue.append(name)
             self._add_native_imports(module)
-        if bundled and spec.is_package and spec.kind != NAMESPACE:
+        if scan and bundled and spec.is_package and spec.kind != NAMESPACE:
             self._add_modules_named_in_data(module)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
@@ -222,7 +287,7 @@ class _Builder:
                 self.resolver.alias(alias, spec.search_locations or ())
             for pattern in hook.include:
                 for found in self.matches(pattern):
-                    self.add(found, speculative=True)
+                    self.add(found, Reason(HOOK, name, pattern))
         return module
 
     def _add_native_imports(self, module: Module) -> None:
@@ -233,16 +298,17 @@ class _Builder:
         names (pipdeptree's `nab_index`)."""
         with open(module.spec.origin, "rb") as file:
             data = file.read()
+        native = Reason(NATIVE, module.name)
         for name in _NATIVE_IMPORTS:
             if name in data:
-                self.add(name.decode(), speculative=True)
+                self.add(name.decode(), native)
         names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
         self.hints(module, Analysis([], strings=tuple(names)))
         if b"pyo3" in data:  # Rust keeps names unterminated, even run together
-            for required in sorted(self.dependencies.get(module.name.partition(".")[0], ())):
-                if required.encode() in data:
-                    for name in (required, *self._descendants(required)):
-                        self.add(name, speculative=True)
+            for needed in sorted(self.dependencies.get(module.name.partition(".")[0], ())):
+                if needed.encode() in data:
+                    for name in (needed, *self._descendants(needed)):
+                        self.add(name, Reason(NATIVE, module.name, needed))
 
     def _add_modules_named_in_data(self, package: Module) -> None:
         """Modules of the package that its data files name: pickles (babel's locale
@@ -264,7 +330,7 @@ class _Builder:
                     continue
                 data = start + file.read()
             for name in dict.fromkeys(match[0].decode() for match in dotted.finditer(data)):
-                self._add_longest_module(name)
+                self._add_longest_module(name, Reason(DATA, package.name, relative))
 
     def _provided(self, spec: Spec) -> bool:
         """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""
@@ -285,18 +351,18 @@ class _Builder:
             except ValueError as exc:
                 self.miss(record.module, importer, source, analysis.imports, index, str(exc))
                 continue
-            module = self.add(name, speculative=importer.speculative or record.optional)
+            reason = Reason(IMPORT, importer.name, optional=record.optional)
+            module = self.add(name, reason)
             if module is None:
-                if name not in self.graph.excluded:
-                    self.miss(name, importer, source, analysis.imports, index)
+                self.miss(name, importer, source, analysis.imports, index,
+                          EXCLUDED if name in self.graph.excluded else "not found")
                 continue
             found = [name]
             if module.spec.is_package:
                 # `from pkg import x`: x may be a submodule; if not, it is a name.
                 for attribute in record.names:
                     if attribute != "*" and self.resolver.resolve(f"{name}.{attribute}"):
-                        if self.add(f"{name}.{attribute}",
-                                    speculative=importer.speculative or record.optional):
+                        if self.add(f"{name}.{attribute}", reason):
                             found.append(f"{name}.{attribute}")
             imports.extend(found)
             if not record.in_function:
@@ -327,7 +393,7 @@ class _Builder:
                 if module is None:
                     spec = self.resolver.resolve(candidate)
                     if spec is not None and self._provided(spec):
-                        module = self.add(candidate, spec)
+                        module = self.add(candidate, Reason(IMPORT, importer.name), spec)
                 if module is not None:
                     imports.append(candidate)
         imports = tuple(dict.fromkeys(imports))
@@ -345,55 +411,58 @@ class _Builder:
         ``__file__`` and imports by name."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
-                self.add(name, speculative=True)
+                self.add(name, Reason(PLUGIN, importer.name, text))
         for prefix in analysis.module_prefixes:
-            self._add_named_from(prefix, importer.package)
+            self._add_named_from(prefix, importer)
         package = importer.package
         if not package:
             return
         top = package.partition(".")[0]
-        required = self.dependencies.get(top, frozenset())
+        needed = self.dependencies.get(top, frozenset())
         for text in analysis.strings:
             for name in _candidates(text, package):
                 first = name.partition(".")[0]
-                if first == top or (first in required and name == text and "." in name):
-                    self._add_longest_module(name)
+                if first == top or (first in needed and name == text and "." in name):
+                    self._add_longest_module(name, Reason(STRING, importer.name, text))
+        listing = Reason(LISTING, importer.name)
         if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
             for name in self._descendants(top):
-                self.add(name, speculative=True)
+                self.add(name, listing)
         if analysis.lists_own_folder and importer.spec.is_package:
             for name in self.resolver.submodules(importer.spec):
-                self.add(name, speculative=True)
+                self.add(name, listing)
         if analysis.lists_own_package:  # which of its folders it lists is unknown: all
             for name in self._descendants(package):
-                self.add(name, speculative=True)
+                self.add(name, listing)
 
-    def _add_named_from(self, prefix: str, package: str) -> None:
+    def _add_named_from(self, prefix: str, importer: Module) -> None:
         """Add the modules whose full names start with `prefix` (import_module(f"pkg._{x}")),
-        nested ones too: the rest may hold dots (poetry's `"...commands." + ".".join(words)`)."""
+        nested ones too: the rest may hold dots (poetry's `"...commands." + ".".join(words))`."""
         try:  # resolve_name wants a whole name: give it one more letter, then drop it
-            parent, _, start = resolve_name(prefix + "_", package)[:-1].rpartition(".")
+            parent, _, start = resolve_name(prefix + "_", importer.package)[:-1].rpartition(".")
         except ValueError:
             return
         spec = self.resolver.resolve(parent) if parent else None
         if spec is None or not spec.is_package:
             return
+        reason = Reason(PREFIX, importer.name, prefix)
         for child in self.resolver.submodules(spec):
             if child.rpartition(".")[2].startswith(start):
                 for name in (child, *self._descendants(child)):
-                    self.add(name, speculative=True)
+                    self.add(name, reason)
 
-    def _add_longest_module(self, dotted: str) -> None:
+    def _add_longest_module(self, dotted: str, reason: Reason) -> None:
         """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too).
         Never `pkg.__init__` (a string "__init__" names a method): importing that would
         run the package's __init__.py again, as another module; nor a `__pycache__`
         folder, which a string names to skip it."""
         while "." in dotted:
             if dotted in self.graph.modules:
+                self.add(dotted, reason)
                 return
             last = dotted.rpartition(".")[2]
             if last not in _NOT_MODULES and self.resolver.resolve(dotted) is not None:
-                self.add(dotted, speculative=True)
+                self.add(dotted, reason)
                 return
             dotted = dotted.rpartition(".")[0]
 
@@ -423,21 +492,19 @@ class _Builder:
 
     def miss(self, name: str, importer: Module, source: bytes, records: list[ImportRecord],
              index: int, reason: str = "not found") -> None:
-        """Record a missing import; only reported ones pay for a line number."""
+        """Note an unresolved import; settle() decides whether it is reported."""
         record = records[index]
         origin = self.twins.get(importer.name, importer.spec.origin or "")
-        optional = (record.optional or importer.speculative or name == MAIN  # always there
+        optional = (record.optional or name == MAIN  # always there
                     or _PLATFORM_MODULES.get(name.partition(".")[0], self.target.platform)
                     != self.target.platform)
-        line = 0
-        if not optional:
-            if origin not in self.lines:
-                self.lines[origin] = locate(source, records)
-            line = self.lines[origin][index]
-        self.graph.missing.append(Missing(name, importer.name, origin, line, optional, reason))
+        self.pending.append((Missing(name, importer.name, origin, 0, optional, reason,
+                                     not record.in_function), source, records, index))
 
     def run(self) -> None:
         """Follow queued modules in order, analysing each wave of them in parallel."""
+        if not self.queue:
+            return
         workers = min(os.cpu_count() or 1, 8)
         with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
             while self.queue:
@@ -446,10 +513,107 @@ class _Builder:
                 for module, (source, analysis) in zip(wave, self.analyze(wave, pool)):
                     self.follow(self.graph.modules[module.name], source, analysis)
 
+    def carry_whole(self, installed: Sequence[Distribution]) -> None:
+        """Every module of each distribution that owns a bundled module, of the
+        distributions those require, and of the app's own top-level packages: code
+        that finds modules at run time (a folder walk, FileFinder, a registry
+        filled by name) finds what the venv has.  They are compiled, not scanned;
+        new ones that hooks bring are followed, until nothing changes."""
+        by_name = {dist.name: dist for dist in installed}
+        where = owners(installed)
+        done: set[str] = set()
+        while True:
+            first = self.owning(where)
+            todo = sorted(required(installed, first) - done)
+            if not todo:
+                return
+            for name in todo:
+                done.add(name)
+                self.graph.carried.add(name)
+                reason = Reason(DISTRIBUTION, first.get(name) or self._requirer(name, first,
+                                                                               by_name), name)
+                for module in _modules_of(by_name[name], self.resolver, self.target):
+                    self.add(module, reason, scan=False)
+            self._carry_own_packages(where)
+            self.run()
+
+    def owning(self, where: Mapping[str, Distribution]) -> dict[str, str]:
+        """Distribution name -> its first bundled module, for those owning one."""
+        first: dict[str, str] = {}
+        for name in sorted(self.graph.modules):
+            module = self.graph.modules[name]
+            dist = where.get(os.path.normpath(module.spec.origin)) if module.spec.origin else None
+            if dist is not None and module.bundled:
+                self.graph.owners[name] = dist.name
+                first.setdefault(dist.name, name)
+        return first
+
+    def _requirer(self, name: str, first: Mapping[str, str],
+                  by_name: Mapping[str, Distribution]) -> str:
+        """A bundled module of a distribution that requires `name` (transitively)."""
+        for owner, module in sorted(first.items()):
+            if name in required(list(by_name.values()), [owner]):
+                return module
+        return ""
+
+    def _carry_own_packages(self, where: Mapping[str, Distribution]) -> None:
+        """The app's own top-level packages (no distribution installed them) whole."""
+        tops = {name.partition(".")[0] for name, module in self.graph.modules.items()
+                if module.bundled and name != MAIN and not module.extra
+                and module.spec.origin and os.path.normpath(module.spec.origin) not in where}
+        for top in sorted(tops):
+            spec = self.resolver.resolve(top)
+            if spec is not None and spec.is_package and spec.kind != NAMESPACE:
+                for name in self._descendants(top):
+                    self.add(name, Reason(PACKAGE, top, top), scan=False)
+
+    def settle(self) -> None:
+        """Decide what only the final graph can: which modules are reached firmly
+        (speculative is the rest), the reason that explains each module, and which
+        unresolved imports are reported (those of firm importers), with lines."""
+        firm = self._explain(lambda reason: reason.firm)
+        self._explain(lambda reason: True)
+        for name, module in self.graph.modules.items():
+            if module.speculative != (name not in firm):
+                self.graph.modules[name] = replace(module, speculative=name not in firm)
+        lines: dict[str, list[int]] = {}
+        for missing, source, records, index in self.pending:
+            optional = missing.optional or missing.importer not in firm
+            line = 0
+            if not optional:
+                if missing.filename not in lines:
+                    lines[missing.filename] = locate(source, records)
+                line = lines[missing.filename][index]
+            self.graph.missing.append(replace(missing, optional=optional, line=line))
+
+    def _explain(self, usable: Callable[[Reason], bool]) -> set[str]:
+        """Breadth first from the roots over reasons `usable` says to follow, the
+        modules reached; each gets its first such reason in graph.why."""
+        by_source: dict[str, list[tuple[str, Reason]]] = {}
+        queue: deque[str] = deque()
+        for name in sorted(self.graph.reasons):
+            for reason in self.graph.reasons[name].values():
+                if reason.how in _ROOTS:
+                    self.graph.why.setdefault(name, reason)
+                    queue.append(name)
+                elif usable(reason):
+                    by_source.setdefault(reason.source, []).append((name, reason))
+        reached = set(queue)
+        queue.extend(name for name in sorted(self.graph.why) if name not in reached)
+        reached.update(queue)
+        while queue:
+            for name, reason in by_source.get(queue.popleft(), ()):
+                if name not in reached:
+                    reached.add(name)
+                    self.graph.why.setdefault(name, reason)
+                    queue.append(name)
+        return {name for name in reached if name in self.graph.modules}
+
     def include(self, pattern: str) -> None:
         """Add the modules an --include glob names; an error when it names none."""
+        reason = Reason(INCLUDE, pattern)
         if not any(char in pattern for char in _WILDCARDS):
-            if self.add(pattern) is None:
+            if self.add(pattern, reason) is None:
                 raise EntryError(f"--include {pattern}: no module of that name on the search path")
             return
         if not pattern.partition(".")[0] or any(c in pattern.partition(".")[0] for c in _WILDCARDS):
@@ -459,7 +623,7 @@ class _Builder:
         if not found:
             raise EntryError(f"--include {pattern}: matches no module")
         for name in found:
-            self.add(name)
+            self.add(name, reason)
 
     def matches(self, pattern: str) -> list[str]:
         """Module names a glob matches, found by walking the packages it starts in."""
@@ -477,6 +641,27 @@ class _Builder:
         for child in self.resolver.submodules(spec):
             yield child
             yield from self._descendants(child)
+
+
+def _modules_of(dist: Distribution, resolver: Resolver, target: Target) -> list[str]:
+    """Names of the modules a distribution installed that import as the file RECORD
+    lists (not shadowed, not inside a folder that is no package)."""
+    suffixes = sorted(target.module_suffixes, key=len, reverse=True)
+    found = []
+    for relative, path in dist.paths():
+        path = os.path.normpath(path)
+        suffix = next((s for s in suffixes if relative.endswith(s)), None)
+        if suffix is None:
+            continue
+        name = relative[:-len(suffix)].replace("/", ".")
+        if name.endswith(".__init__"):
+            name = name[:-len(".__init__")]
+        if not all(part.isidentifier() for part in name.split(".")):
+            continue
+        spec = resolver.resolve(name)
+        if spec is not None and spec.origin and os.path.normpath(spec.origin) == path:
+            found.append(name)
+    return found
 
 
 def _source_twin(origin: str) -> Optional[str]:
@@ -517,22 +702,31 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
                 exclude: Sequence[str] = (), hooks: Sequence[Hook] = (),
                 plugins: Mapping[str, Sequence[str]] = {},
                 dependencies: Mapping[str, frozenset[str]] = {},
+                installed: Sequence[Distribution] = (), whole: bool = True,
                 store: Optional[Cache] = None) -> Graph:
     """Everything reachable from a script file or a module name.
 
     `hooks` fire when their package is bundled; `plugins` maps an entry-point
     group to the modules its entry points name, bundled when a module names the group;
     `dependencies` maps a top-level name to those its distribution requires, whose
-    modules its strings may name. `store` caches analyses by content.
+    modules its strings may name.  With `whole`, every module of the `installed`
+    distributions that own a bundled module (and of those they require) is carried
+    too, and so is every module of the app's own packages.  `store` caches
+    analyses by content.
     """
     builder = _Builder(target, resolver, exclude, hooks, plugins, dependencies, store)
     if script is not None:
-        builder.add(MAIN, Spec(MAIN, SOURCE, os.path.abspath(script)))
-    elif module is not None and builder.add(module) is None:
+        builder.add(MAIN, Reason(ENTRY, script), Spec(MAIN, SOURCE, os.path.abspath(script)))
+    elif module is not None and builder.add(module, Reason(ENTRY, module)) is None:
         raise EntryError(f"{module}: no module of that name on the search path")
     for pattern in include:
         builder.include(pattern)
     builder.run()
+    if whole:
+        builder.carry_whole(installed)
+    else:
+        builder.graph.carried.update(builder.owning(owners(installed)))
+    builder.settle()
     return builder.graph
 
 

@@ -21,6 +21,7 @@ import _imp, importlib.machinery as m, importlib.util as u, json, site, sys, sys
 paths = sysconfig.get_paths()
 print(json.dumps({
     "executable": sys.executable,
+    "prefix": sys.prefix,
     "implementation": sys.implementation.name,
     "version": list(sys.version_info[:3]),
     "version_string": sys.version.split()[0],
@@ -66,6 +67,7 @@ class Target:
     platform: str
     stdlib_dirs: tuple[str, ...]
     site_dirs: tuple[str, ...]
+    prefix: str = ""  # sys.prefix: where its distributions put files outside site-packages
 
     @property
     def short_version(self) -> str:
@@ -113,6 +115,7 @@ def probe(python: str) -> Target:
                           f"{info['version_string']}; freeze supports CPython 3.10 to 3.13")
     return Target(
         executable=info["executable"],
+        prefix=info["prefix"],
         version=version,
         version_string=info["version_string"],
         magic=bytes.fromhex(info["magic"]),

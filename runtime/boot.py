@@ -28,7 +28,7 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 TRAILER_MAGIC = b"FREEZE\x00\x01"
 DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
@@ -57,6 +57,13 @@ MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) 
 MANIFEST_GENERATED = "generated"
 MANIFEST_GC_FREEZE = "gc_freeze"  # bool: see importer.ArchiveLoader.exec_module
 MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.write_trace)
+# bool: the archive holds files its distributions installed under the environment's
+# prefix, in PREFIX_FOLDER; they are extracted at start and sys.prefix points there.
+MANIFEST_PREFIX = "prefix"
+# (offset, size, digest) of why each module and file is in the archive, for `freeze why`
+# and `freeze inspect` (freezer/why.py writes and reads it); the runtime never reads it.
+MANIFEST_REASONS = "reasons"
+PREFIX_FOLDER = ".prefix"  # not a module name: cannot collide with a package
 # The extraction set's folder is "" when the files are written to the user cache
 # at run time (key names the cache folder), or a path relative to the archive's
 # folder where the files already are (a Lambda package ships them unzipped).  Files

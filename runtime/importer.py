@@ -20,7 +20,8 @@ from _imp import _fix_co_filename
 
 from .boot import (
     KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_EXTRACT, MANIFEST_GC_FREEZE,
-    MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_TRACE, PATH, ArchiveError, runtime_module,
+    MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER,
+    ArchiveError, runtime_module,
 )
 
 def _lazycache(linecache, module):
@@ -464,4 +465,17 @@ def install(archive, isolate=True):
         sys.path_importer_cache[sys.path[0]] = ArchivePathEntryFinder(finder, "")
     if isolate:
         _isolate_path()
+    if archive.manifest[MANIFEST_PREFIX]:
+        _use_prefix(loader)
     return finder
+
+
+def _use_prefix(loader):
+    """Point sys.prefix at the files the app's distributions installed under their
+    environment's prefix (``share/``, ``etc/``), made real now: as in a venv,
+    sys.prefix is the environment and sys.base_prefix the interpreter."""
+    try:
+        root = loader.extractor.root()
+    except ArchiveError as exc:
+        raise _fatal(exc) from None
+    sys.prefix = sys.exec_prefix = os.path.join(root, PREFIX_FOLDER)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from freezer.errors import EntryError, FreezeError
-from freezer.graph import MAIN, Graph, Missing, build_graph
+from freezer.graph import EXCLUDED, MAIN, Graph, Missing, build_graph
 from freezer.resolver import BUILTIN, NAMESPACE, SOURCE, Resolver
 from freezer.target import Target, probe
 from support import write_tree
@@ -167,14 +167,14 @@ def test_missing_imports(target: Target, tmp_path: Path) -> None:
     graph = graph_of(target, tree)
     mod = str(tree / "pkg" / "mod.py")
     assert graph.missing == [
-        Missing("nothere", "pkg.mod", mod, 4, False),
+        Missing("nothere", "pkg.mod", mod, 4, False, top_level=True),
         # Optional ones are never reported, so they are not given a line.
-        Missing("optional_thing", "pkg.mod", mod, 0, True),
-        Missing("pkg.gone", "pkg.mod", mod, 10, False),
-        Missing("pkg.nope.deeper", "pkg.mod", mod, 11, False),
+        Missing("optional_thing", "pkg.mod", mod, 0, True, top_level=True),
+        Missing("pkg.gone", "pkg.mod", mod, 10, False, top_level=True),
+        Missing("pkg.nope.deeper", "pkg.mod", mod, 11, False, top_level=True),
         Missing("later_missing", "pkg.mod", mod, 13, False),
-        Missing("msvcrt", "pkg.mod", mod, 0, True),
-        Missing("__pypy__", "pkg.mod", mod, 0, True),
+        Missing("msvcrt", "pkg.mod", mod, 0, True, top_level=True),
+        Missing("__pypy__", "pkg.mod", mod, 0, True, top_level=True),
     ]
     assert bundled_names(graph) == {MAIN, "pkg", "pkg.mod"}
 
@@ -207,8 +207,9 @@ def test_relative_import_beyond_top_level(target: Target, tmp_path: Path) -> Non
     assert beyond == "attempted relative import beyond top-level package"
     assert no_parent == "attempted relative import with no known parent package"
     assert graph.missing == [
-        Missing(".", MAIN, str(tree / "app.py"), 2, False, no_parent),
-        Missing("...", "pkg.sub.mod", str(tree / "pkg/sub/mod.py"), 2, False, beyond),
+        Missing(".", MAIN, str(tree / "app.py"), 2, False, no_parent, top_level=True),
+        Missing("...", "pkg.sub.mod", str(tree / "pkg/sub/mod.py"), 2, False, beyond,
+                top_level=True),
     ]
     assert "pkg.fine" in graph.modules
 
@@ -237,10 +238,11 @@ HEAVY = {
                                                        "pkg.heavyweight")])
 def test_exclude_keeps_modules_out_and_quiet(target: Target, tmp_path: Path,
                                              patterns: tuple[str, ...]) -> None:
-    """Excluding a package excludes its submodules too: none is reported missing."""
+    """Excluding a package excludes its submodules too: none is reported missing, and
+    the imports of excluded modules are data (the build warns about them)."""
     graph = graph_of(target, write_tree(tmp_path, HEAVY), exclude=patterns)
     assert bundled_names(graph) == {MAIN, "pkg", "pkg.light"}
-    assert graph.missing == []
+    assert {m.reason for m in graph.missing} == {EXCLUDED}
     assert {"pkg.heavy", "pkg.heavy_extra", "pkg.heavyweight"} <= graph.excluded
     assert not any(name.startswith("pkg.heavy") for name in graph.modules)
 
@@ -336,7 +338,7 @@ def test_strings_may_name_modules_of_required_distributions(target: Target,
                                                              tmp_path: Path) -> None:
     """sphinx names its built-in extensions ("sphinxcontrib.applehelp"), modules of the
     distributions it requires; names of packages it does not require stay strings."""
-    from freezer import files
+    from freezer import distributions as files
     tree = write_tree(tmp_path, {
         "app.py": "import host\n",
         "host/__init__.py": 'BUILTIN = ("ext.help", "other.thing", "ext")\n',

@@ -1,0 +1,152 @@
+"""Why each module and file is in an archive: written at build time, read by
+`freeze why` and `freeze inspect`.
+
+The table travels in the archive (manifest key ``reasons``) but the runtime never
+reads it.  It is a zlib-compressed marshal'd dict:
+
+- ``modules``: {module: (how, source, detail)}, graph.Reason's fields for the reason
+  that explains the module best (graph.Graph.why); following `source` from module
+  to module leads back to the entry;
+- ``files``: {archive path: (how, owner)}, files.Files.why;
+- ``distributions``: {distribution: (modules, archive paths)}: what each carried
+  distribution contributed, for per-distribution totals.
+"""
+
+from __future__ import annotations
+
+import ast
+import marshal
+import zlib
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from . import files as filing
+from . import graph as graphs
+from .resolver import resolve_name
+from .runtime import boot
+
+_TELL = {
+    graphs.IMPORT: "imported by {source}",
+    graphs.STRING: "named by the string {detail!r} in {source}",
+    graphs.PREFIX: "imported by a name starting {detail!r} in {source}",
+    graphs.LISTING: "{source} lists its package's modules",
+    graphs.PLUGIN: "an entry point of the group {detail!r}, which {source} names",
+    graphs.NATIVE: "named in the bytes of the extension module {source}",
+    graphs.DATA: "named in {source}'s data file {detail}",
+    graphs.HOOK: "a hook of {source} includes {detail!r}",
+    graphs.DISTRIBUTION: "its distribution {detail!r} travels whole (reached through {source})",
+    graphs.PACKAGE: "the app's package {detail!r} travels whole",
+    graphs.INCLUDE: "--include {source}",
+    graphs.ENTRY: "the entry point ({source})",
+}
+
+
+def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
+    """The reasons table of an archive holding `graph`'s bundled modules and `extras`."""
+    bundled = [m.name for m in graph.bundled()]
+    modules = {name: _fields(graph.why[name]) for name in bundled if name in graph.why}
+    by_dist: dict[str, tuple[list[str], list[str]]] = {}
+    for name in bundled:
+        if name in graph.owners:
+            by_dist.setdefault(graph.owners[name], ([], []))[0].append(name)
+    for path, (how, owner) in sorted(extras.why.items()):
+        if path in extras.data:
+            dist = graph.owners.get(owner, "") if how in (filing.PACKAGE_DATA,
+                                                          filing.EXTENSION_MODULE) else owner
+            if dist:
+                by_dist.setdefault(dist, ([], []))[1].append(path)
+    data = {"modules": modules, "files": {path: extras.why[path] for path in sorted(extras.data)},
+            "distributions": {dist: (tuple(names), tuple(paths))
+                              for dist, (names, paths) in sorted(by_dist.items())}}
+    return zlib.compress(marshal.dumps(data), 9)
+
+
+def _fields(reason: graphs.Reason) -> tuple[str, str, str]:
+    return reason.how, reason.source, reason.detail
+
+
+def read(archive: boot.Archive) -> Optional[dict[str, Any]]:
+    """The reasons table of an open archive, or None if it has none."""
+    entry = archive.manifest.get(boot.MANIFEST_REASONS)
+    if entry is None:
+        return None
+    return marshal.loads(zlib.decompress(archive.read_checked(*entry, "reasons table")))
+
+
+def chain(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> list[str]:
+    """Lines from `name` back to the entry, one per step: `module: reason`.
+    A file's first line says what carries it; the chain goes on from there."""
+    lines = []
+    files = reasons["files"]
+    if name in files:
+        how, owner = files[name]
+        if how in (filing.PACKAGE_DATA, filing.EXTENSION_MODULE):
+            lines.append(f"{name}: {how} of {owner}")
+            name = owner
+        else:  # a distribution's: go on from the module that made it travel
+            lines.append(f"{name}: {how} of the distribution {owner!r}")
+            carried = reasons["distributions"].get(owner, ((), ()))[0]
+            name = carried[0] if carried else ""
+    seen = set()
+    while name and name not in seen:
+        seen.add(name)
+        how, source, detail = reasons["modules"].get(name, ("", "", ""))
+        if not how:
+            lines.append(f"{name}: (no reason recorded)")
+            break
+        text = _TELL.get(how, how).format(source=source, detail=detail)
+        if how == graphs.IMPORT:
+            text += _import_line(archive, source, name)
+        lines.append(f"{name}: {text}")
+        name = source if how not in (graphs.ENTRY, graphs.INCLUDE, graphs.PACKAGE) else ""
+    return lines
+
+
+def _import_line(archive: boot.Archive, importer: str, name: str) -> str:
+    """` at path:line` of the import of `name` in `importer`'s embedded source, or ""."""
+    record = archive.modules.get(importer)
+    if record is None:
+        return ""
+    try:
+        source = archive.read_source(record)
+        tree = ast.parse(source) if source else None
+    except (SyntaxError, ValueError, zlib.error, boot.ArchiveError):
+        tree = None
+    package = importer if record[boot.KIND] == boot.KIND_PACKAGE else importer.rpartition(".")[0]
+    for node in ast.walk(tree) if tree else ():
+        if _imports(node, package, name):
+            return f" at {record[boot.PATH]}:{node.lineno}"
+    return f" ({record[boot.PATH]})"
+
+
+def _imports(node: ast.AST, package: str, name: str) -> bool:
+    """Whether an import statement (or a call of import_module or __import__ with a
+    literal name) imports `name` or a module inside it."""
+    written: list[str] = []
+    if isinstance(node, ast.Import):
+        written = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom):
+        try:
+            base = resolve_name("." * node.level + (node.module or ""), package or None)
+        except ValueError:
+            return False
+        written = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        callee = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        if callee in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+            written = [node.args[0].value]
+    return any(text == name or text.startswith(name + ".") for text in written)
+
+
+def totals(archive: boot.Archive, reasons: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Per distribution: modules, data files, bytes in the archive, files extracted."""
+    extracted = archive.manifest[boot.MANIFEST_EXTRACT][1]
+    sizes = archive.manifest[boot.MANIFEST_FILES]
+    result = {}
+    for dist, (names, paths) in reasons["distributions"].items():
+        size = sum(archive.modules[n][boot.SIZE] + archive.modules[n][boot.SOURCE_SIZE]
+                   for n in names if n in archive.modules)
+        size += sum(sizes[p][1] for p in paths if p in sizes)
+        result[dist] = {"modules": len(names), "files": len(paths), "bytes": size,
+                        "extracted": sum(p in extracted for p in paths)}
+    return result
