@@ -68,12 +68,16 @@ def _site_builtins():
 
 
 def _run_main(finder, name, script):
-    spec = finder.find_spec(name)
-    loader = finder.loader
-    code = loader.get_code(name)
+    if name in finder.loader.archive.modules:
+        spec = finder.find_spec(name)
+        code = finder.loader.get_code(name)
+        cached = None  # no file of compiled code is behind a bundled module
+    else:  # a standard-library module, which the interpreter provides
+        spec, code = _interpreter_module(name)
+        cached = spec.cached
     main = type(sys)("__main__")
     main.__file__ = spec.origin
-    main.__loader__ = loader
+    main.__loader__ = spec.loader
     main.__builtins__ = __builtins__
     if script:
         main.__spec__ = None
@@ -84,9 +88,20 @@ def _run_main(finder, name, script):
             __import__(spec.parent)
         main.__spec__ = spec
         main.__package__ = spec.parent
-        main.__cached__ = None
+        main.__cached__ = cached
     sys.modules["__main__"] = main
     exec(code, main.__dict__)
+
+
+def _interpreter_module(name):
+    """Spec and code of a module the archive does not hold, found as runpy finds
+    it (importing its parents first) by the import system."""
+    from importlib.util import find_spec
+    spec = find_spec(name)
+    code = None if spec is None or spec.loader is None else spec.loader.get_code(name)
+    if code is None:
+        raise ImportError("No module named {}".format(name), name=name)
+    return spec, code
 
 
 def _report_uncaught(exc):
