@@ -110,6 +110,45 @@ def test_modules_look_like_the_real_thing(tmp_path: Path) -> None:
     assert got == want
 
 
+# What a console script's function sees of __main__: the script's file (frozen, the
+# archive: sys.argv[0] either way) and a script's attributes.
+ENTRY_PROBE_APP = {
+    "console": """
+        # -*- coding: utf-8 -*-
+        import re
+        import sys
+        from pkg.cli import main
+        if __name__ == '__main__':
+            sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+            sys.exit(main())
+    """,
+    "pkg/__init__.py": "",
+    "pkg/cli.py": """
+        import builtins, os, sys
+
+        def main():
+            m = sys.modules["__main__"]
+            print(m.__name__, m.__file__ == os.path.abspath(sys.argv[0]), m.__spec__,
+                  m.__package__, m.__cached__, m.__doc__, m.__builtins__ is builtins,
+                  m.__loader__ is not None)
+            return 3
+    """,
+}
+
+
+def test_a_function_entry_sees_the_archive_as_main_file_like_a_console_script(
+        tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", ENTRY_PROBE_APP)  # console is what pip writes
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "-e", "pkg.cli:main", "-o", out, cwd=src).returncode == 0
+    frozen = run_frozen(out, tmp_path=tmp_path)
+    # Not -I, which leaves the script's folder (where pkg is) off sys.path.
+    unfrozen = run_python(src / "console", tmp_path=tmp_path, flags=["-S"])
+    assert (unfrozen.stderr, unfrozen.returncode) == ("", 3)
+    assert (frozen.stdout, frozen.stderr, frozen.returncode) == (unfrozen.stdout, "", 3)
+    assert frozen.stdout == "__main__ True None None None None True True\n"
+
+
 def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Path) -> None:
     out = build_app(tmp_path, {"app.py": "import victim\nprint('main ran')\n",
                                "victim.py": "print('victim ran')\n"})
@@ -475,7 +514,8 @@ MP_APP = {
 }
 
 
-@pytest.mark.parametrize("entry", [["mpapp.py"], ["-m", "pkg"]], ids=["script", "module"])
+@pytest.mark.parametrize("entry", [["mpapp.py"], ["-m", "pkg"], ["-e", "mpapp:main"]],
+                         ids=["script", "module", "function"])
 def test_multiprocessing_spawn_and_forkserver_children_import_from_the_archive(
         tmp_path: Path, entry: list[str]) -> None:
     src = write_tree(tmp_path / "src", MP_APP)
