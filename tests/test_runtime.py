@@ -18,10 +18,14 @@ PYENV = Path("/root/.pyenv/versions")
 # (the source tree, or the archive) replaced by ROOT so both runs compare.
 PROBE_APP = {
     "app.py": '''
-        import importlib, inspect, json, linecache, sys
-        import pkg.mod
+        import importlib, importlib.machinery, importlib.resources, inspect, json, linecache
+        import pkgutil, sys
+        import pkg.mod, pkg.nested.leaf
         import ns.portion_a, ns.portion_b
         from pkg import sub
+
+        NamespaceLoader = getattr(importlib.machinery, "NamespaceLoader", None) or (
+            importlib._bootstrap_external._NamespaceLoader)  # before 3.11
 
         ROOT = sys.argv[1]
 
@@ -42,6 +46,9 @@ PROBE_APP = {
                 "spec": [spec.name, spec.parent, rel(spec.origin), spec.has_location,
                          rel(spec.submodule_search_locations)],
                 "loader_is_module_loader": module.__loader__ is loader,
+                "file_set": "__file__" in vars(module),
+                "namespace_loader": isinstance(loader, NamespaceLoader),
+                "path_type": type(getattr(module, "__path__", None)).__name__,
             }
             if spec.origin and hasattr(loader, "get_source"):
                 info["is_package"] = loader.is_package(spec.name)
@@ -60,6 +67,14 @@ PROBE_APP = {
         report.append(rel(pkg.mod.function.__code__.co_filename))
         report.append(rel(__file__))
         report.append([__name__, __spec__, __package__])
+        report.append(describe(pkg.nested))  # a namespace package inside a package
+        # Namespace packages are not listed; a package's regular contents are.
+        report.append(sorted(m.name for m in pkgutil.iter_modules() if m.name in ("pkg", "ns")))
+        report.append([(m.name, m.ispkg) for m in pkgutil.iter_modules(pkg.__path__)])
+        report.append([m.name for m in pkgutil.iter_modules(ns.__path__)])
+        resources = importlib.resources.files(ns)
+        report.append([sorted(p.name for p in resources.iterdir() if p.name.endswith(".py")),
+                       resources.joinpath("portion_b.py").read_text()])
         print(json.dumps(report, indent=1))
     ''',
     "pkg/__init__.py": "from . import sub\n",
@@ -68,6 +83,7 @@ PROBE_APP = {
             return "defined on line 2"
     ''',
     "pkg/sub/__init__.py": "",
+    "pkg/nested/leaf.py": "",
     "first/ns/portion_a.py": "A = 1\n",
     "second/ns/portion_b.py": "B = 2\n",
 }
