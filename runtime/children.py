@@ -34,6 +34,10 @@ def patch_spawn(spawn, loader):
         data = original(name)
         if "__freeze__.importer" in sys.modules:
             data["freeze_runtime"] = _InstallInChild(archive.path)
+        if data.get("init_main_from_path") == archive.path:
+            # A function entry's __main__ stands for the archive, which runpy
+            # cannot run as the child's main (it holds no __main__ module).
+            del data["init_main_from_path"]
         return data
 
     spawn.get_preparation_data = get_preparation_data

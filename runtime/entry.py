@@ -6,6 +6,7 @@ uncaught exception is reported without the runtime's own frames, so the
 traceback reads exactly as it would without freezing.
 """
 
+import builtins
 import sys
 from _frozen_importlib import module_from_spec
 
@@ -17,6 +18,8 @@ def run(archive, finder):
     _site_builtins()
     try:
         if kind == ENTRY_FUNCTION:
+            # The archive stands where a console script would: it is __main__'s file.
+            _new_main(archive.path, finder.loader, spec=None, package=None)
             __import__(module_name)
             if not attribute:  # a traced Lambda handler: its init is its import
                 return
@@ -61,32 +64,52 @@ class _Quitter:
 
 
 def _site_builtins():
-    import builtins
     for name in ("exit", "quit"):
         if not hasattr(builtins, name):
             setattr(builtins, name, _Quitter(name))
 
 
 def _run_main(finder, name, script):
-    spec = finder.find_spec(name)
-    loader = finder.loader
-    code = loader.get_code(name)
-    main = type(sys)("__main__")
-    main.__file__ = spec.origin
-    main.__loader__ = loader
-    main.__builtins__ = __builtins__
+    if name in finder.loader.archive.modules:
+        spec = finder.find_spec(name)
+        code = finder.loader.get_code(name)
+        cached = None  # no file of compiled code is behind a bundled module
+    else:  # a standard-library module, which the interpreter provides
+        spec, code = _interpreter_module(name)
+        cached = spec.cached
     if script:
-        main.__spec__ = None
-        main.__package__ = None
+        main = _new_main(spec.origin, spec.loader, spec=None, package=None)
     else:
         # As runpy._run_module_as_main: parents are imported first.
         if spec.parent:
             __import__(spec.parent)
-        main.__spec__ = spec
-        main.__package__ = spec.parent
-        main.__cached__ = None
-    sys.modules["__main__"] = main
+        main = _new_main(spec.origin, spec.loader, spec=spec, package=spec.parent,
+                         cached=cached)
     exec(code, main.__dict__)
+
+
+def _new_main(file, loader, spec, package, cached=None):
+    """A fresh __main__ in place of the zip's (boot, which runpy ran)."""
+    main = type(sys)("__main__")
+    main.__file__ = file
+    main.__cached__ = cached
+    main.__loader__ = loader
+    main.__builtins__ = builtins  # the module, as in python's __main__ (exec gave us its dict)
+    main.__spec__ = spec
+    main.__package__ = package
+    sys.modules["__main__"] = main
+    return main
+
+
+def _interpreter_module(name):
+    """Spec and code of a module the archive does not hold, found as runpy finds
+    it (importing its parents first) by the import system."""
+    from importlib.util import find_spec
+    spec = find_spec(name)
+    code = None if spec is None or spec.loader is None else spec.loader.get_code(name)
+    if code is None:
+        raise ImportError("No module named {}".format(name), name=name)
+    return spec, code
 
 
 def _report_uncaught(exc):

@@ -14,7 +14,8 @@ import sys
 # them, but a guest in someone else's process (Lambda) may not have loaded those.
 from _frozen_importlib import ModuleSpec, _call_with_frames_removed, _gcd_import
 from _frozen_importlib_external import (
-    ExtensionFileLoader, PathFinder, SourceFileLoader, SourcelessFileLoader, decode_source,
+    ExtensionFileLoader, PathFinder, SourceFileLoader, SourcelessFileLoader, _NamespaceLoader,
+    decode_source,
 )
 from _imp import _fix_co_filename
 
@@ -296,6 +297,7 @@ class ArchiveFinder:
         self._lazy_names = lazy  # name -> the lazy modules to import with it
         if lazy:
             self._lazy = _lazy_loader_type(lazy)(loader)
+        self._namespace_loader = None  # its class, made for the first namespace package
 
     def find_spec(self, fullname, path=None, target=None):
         record = self._records.get(fullname)
@@ -307,9 +309,7 @@ class ArchiveFinder:
             return None
         kind = record[KIND]
         if kind == KIND_NAMESPACE:
-            spec = ModuleSpec(fullname, self.loader, is_package=True)
-            spec.submodule_search_locations.append(self.loader.prefix + record[PATH])
-            return spec
+            return self._namespace(fullname, record)
         origin = self.loader.location(record[PATH])
         if kind == KIND_EXTENSION:
             spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, origin), origin=origin,
@@ -324,6 +324,18 @@ class ArchiveFinder:
         spec.has_location = True
         if kind == KIND_PACKAGE:
             spec.submodule_search_locations.append(origin.rpartition("/")[0])
+        return spec
+
+    def _namespace(self, fullname, record):
+        """A namespace package as PathFinder makes one: no origin, a _NamespacePath
+        that PathFinder recomputes when its parent's path changes (the archive's
+        folder is a portion, see ArchivePathEntryFinder), CPython's loader."""
+        if self._namespace_loader is None:
+            self._namespace_loader = _namespace_loader_type()
+        loader = self._namespace_loader(fullname, [self.loader.prefix + record[PATH]],
+                                        PathFinder._get_spec, self.loader)
+        spec = ModuleSpec(fullname, loader, is_package=True)
+        spec.submodule_search_locations = loader._path
         return spec
 
     def _patched(self, fullname, path, target):
@@ -371,6 +383,25 @@ def _lazy_loader_type(companions):
     return CompanionsLazyLoader
 
 
+def _namespace_loader_type():
+    """CPython's NamespaceLoader (_NamespaceLoader before 3.11), whose resources are
+    the archive's: NamespaceReader reads real folders only."""
+
+    class ArchiveNamespaceLoader(_NamespaceLoader):
+        def __init__(self, name, path, path_finder, archive_loader):
+            super().__init__(name, path, path_finder)
+            self._archive_loader = archive_loader
+
+        def exec_module(self, module):
+            module.__file__ = None  # as _init_module_attrs sets it for namespace packages
+
+        def get_resource_reader(self, fullname):
+            return self._archive_loader.get_resource_reader(fullname)
+
+    ArchiveNamespaceLoader.__qualname__ = "ArchiveNamespaceLoader"  # for repr(module)
+    return ArchiveNamespaceLoader
+
+
 class _PatchingLoader:
     """Wraps the loader of a module the archive does not hold, to adapt the module
     right after it runs."""
@@ -401,13 +432,21 @@ class ArchivePathEntryFinder:
     def find_spec(self, fullname, target=None):
         # Bundled modules only: the finder also answers for modules it patches,
         # by asking PathFinder, which would come back here.
-        if _folder_of(fullname) != self._folder or fullname not in self._finder.loader.archive.modules:
+        modules = self._finder.loader.archive.modules
+        if _folder_of(fullname) != self._folder or fullname not in modules:
             return None
+        record = modules[fullname]
+        if record[KIND] == KIND_NAMESPACE:  # a portion, as FileFinder finds a folder
+            spec = ModuleSpec(fullname, None)
+            spec.submodule_search_locations = [self._finder.loader.prefix + record[PATH]]
+            return spec
         return self._finder.find_spec(fullname)
 
     def iter_modules(self, prefix=""):
+        """As pkgutil lists a folder: modules and packages, not namespace packages."""
         for name, record in sorted(self._finder.loader.archive.modules.items()):
-            if name != "__main__" and _folder_of(name) == self._folder:
+            if (name != "__main__" and _folder_of(name) == self._folder
+                    and record[KIND] != KIND_NAMESPACE):
                 yield prefix + name.rpartition(".")[2], _is_package(record)
 
     def invalidate_caches(self):

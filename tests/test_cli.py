@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -66,6 +67,50 @@ def test_module_entry_runs_package_main_like_runpy(app: Path, tmp_path: Path) ->
     assert freeze("build", "-m", "pkg", "-o", out, cwd=app).returncode == 0
     result = run_frozen(out, "x", tmp_path=tmp_path)
     assert result.stdout == "main of pkg.__main__ __main__ pkg ['x']\n"
+
+
+# Reports how the entry module runs, from an audit hook on the exec() of its body:
+# `python -m` and `python app.pyz` are both runpy._run_module_as_main (main.c),
+# run here after installing the hook.
+MAIN_PROBE = """
+import runpy, sys
+def hook(event, args):
+    m = sys.modules.get("__main__")
+    if event == "exec" and args[0].co_filename == getattr(m, "__file__", 0):
+        print(m.__name__, m.__spec__.name, m.__file__, m.__cached__, type(m.__loader__).__name__,
+              m.__loader__ is m.__spec__.loader, m.__package__, "json" in sys.modules,
+              file=sys.stderr)
+sys.addaudithook(hook)
+"""
+
+
+@pytest.mark.parametrize("module, args", [
+    ("calendar", ["2024"]),
+    ("json.tool", ["data.json"]),  # a submodule: its package is imported first
+])
+def test_module_entry_from_the_standard_library_runs_like_python_m(
+        tmp_path: Path, module: str, args: list[str]) -> None:
+    """The interpreter provides the entry module: nothing is bundled, and the
+    archive runs it as `python -m` does."""
+    out = tmp_path / "std.pyz"
+    built = freeze("build", "-m", module, "-o", out, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    cwd = write_tree(tmp_path / "cwd", {"data.json": '{"b": [1, 2], "a": "\\u00e9"}\n'})
+
+    def run(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-I", "-S", *argv], cwd=cwd,
+                              capture_output=True, timeout=60)
+
+    unfrozen, frozen = run("-m", module, *args), run(str(out), *args)
+    assert (frozen.returncode, frozen.stderr) == (0, b"")
+    assert frozen.stdout == unfrozen.stdout and len(frozen.stdout.splitlines()) > 2
+    as_python_m = run("-c", MAIN_PROBE + f"runpy._run_module_as_main({module!r})", *args)
+    as_archive = run("-c", MAIN_PROBE + f"sys.argv[0] = sys.path[0] = {str(out)!r}\n"
+                     "runpy._run_module_as_main('__main__', False)", *args)
+    assert as_python_m.stdout == unfrozen.stdout
+    assert as_archive.stdout == frozen.stdout
+    # The -c runs differ in sys.argv[0] and sys.path[0] only.
+    assert as_archive.stderr == as_python_m.stderr and as_archive.stderr.count(b"\n") == 1
 
 
 def test_function_entry_exit_status_is_return_value(app: Path, tmp_path: Path) -> None:

@@ -18,10 +18,14 @@ PYENV = Path("/root/.pyenv/versions")
 # (the source tree, or the archive) replaced by ROOT so both runs compare.
 PROBE_APP = {
     "app.py": '''
-        import importlib, inspect, json, linecache, sys
-        import pkg.mod
+        import importlib, importlib.machinery, importlib.resources, inspect, json, linecache
+        import pkgutil, sys
+        import pkg.mod, pkg.nested.leaf
         import ns.portion_a, ns.portion_b
         from pkg import sub
+
+        NamespaceLoader = getattr(importlib.machinery, "NamespaceLoader", None) or (
+            importlib._bootstrap_external._NamespaceLoader)  # before 3.11
 
         ROOT = sys.argv[1]
 
@@ -42,6 +46,9 @@ PROBE_APP = {
                 "spec": [spec.name, spec.parent, rel(spec.origin), spec.has_location,
                          rel(spec.submodule_search_locations)],
                 "loader_is_module_loader": module.__loader__ is loader,
+                "file_set": "__file__" in vars(module),
+                "namespace_loader": isinstance(loader, NamespaceLoader),
+                "path_type": type(getattr(module, "__path__", None)).__name__,
             }
             if spec.origin and hasattr(loader, "get_source"):
                 info["is_package"] = loader.is_package(spec.name)
@@ -60,6 +67,14 @@ PROBE_APP = {
         report.append(rel(pkg.mod.function.__code__.co_filename))
         report.append(rel(__file__))
         report.append([__name__, __spec__, __package__])
+        report.append(describe(pkg.nested))  # a namespace package inside a package
+        # Namespace packages are not listed; a package's regular contents are.
+        report.append(sorted(m.name for m in pkgutil.iter_modules() if m.name in ("pkg", "ns")))
+        report.append([(m.name, m.ispkg) for m in pkgutil.iter_modules(pkg.__path__)])
+        report.append([m.name for m in pkgutil.iter_modules(ns.__path__)])
+        resources = importlib.resources.files(ns)
+        report.append([sorted(p.name for p in resources.iterdir() if p.name.endswith(".py")),
+                       resources.joinpath("portion_b.py").read_text()])
         print(json.dumps(report, indent=1))
     ''',
     "pkg/__init__.py": "from . import sub\n",
@@ -68,6 +83,7 @@ PROBE_APP = {
             return "defined on line 2"
     ''',
     "pkg/sub/__init__.py": "",
+    "pkg/nested/leaf.py": "",
     "first/ns/portion_a.py": "A = 1\n",
     "second/ns/portion_b.py": "B = 2\n",
 }
@@ -108,6 +124,45 @@ def test_modules_look_like_the_real_thing(tmp_path: Path) -> None:
         entry["file"] = entry["filename"] = entry["spec"][2] = entry["spec"][2].replace(
             "ROOT/first/", "ROOT/").replace("ROOT/second/", "ROOT/")
     assert got == want
+
+
+# What a console script's function sees of __main__: the script's file (frozen, the
+# archive: sys.argv[0] either way) and a script's attributes.
+ENTRY_PROBE_APP = {
+    "console": """
+        # -*- coding: utf-8 -*-
+        import re
+        import sys
+        from pkg.cli import main
+        if __name__ == '__main__':
+            sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+            sys.exit(main())
+    """,
+    "pkg/__init__.py": "",
+    "pkg/cli.py": """
+        import builtins, os, sys
+
+        def main():
+            m = sys.modules["__main__"]
+            print(m.__name__, m.__file__ == os.path.abspath(sys.argv[0]), m.__spec__,
+                  m.__package__, m.__cached__, m.__doc__, m.__builtins__ is builtins,
+                  m.__loader__ is not None)
+            return 3
+    """,
+}
+
+
+def test_a_function_entry_sees_the_archive_as_main_file_like_a_console_script(
+        tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", ENTRY_PROBE_APP)  # console is what pip writes
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "-e", "pkg.cli:main", "-o", out, cwd=src).returncode == 0
+    frozen = run_frozen(out, tmp_path=tmp_path)
+    # Not -I, which leaves the script's folder (where pkg is) off sys.path.
+    unfrozen = run_python(src / "console", tmp_path=tmp_path, flags=["-S"])
+    assert (unfrozen.stderr, unfrozen.returncode) == ("", 3)
+    assert (frozen.stdout, frozen.stderr, frozen.returncode) == (unfrozen.stdout, "", 3)
+    assert frozen.stdout == "__main__ True None None None None True True\n"
 
 
 def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Path) -> None:
@@ -475,7 +530,8 @@ MP_APP = {
 }
 
 
-@pytest.mark.parametrize("entry", [["mpapp.py"], ["-m", "pkg"]], ids=["script", "module"])
+@pytest.mark.parametrize("entry", [["mpapp.py"], ["-m", "pkg"], ["-e", "mpapp:main"]],
+                         ids=["script", "module", "function"])
 def test_multiprocessing_spawn_and_forkserver_children_import_from_the_archive(
         tmp_path: Path, entry: list[str]) -> None:
     src = write_tree(tmp_path / "src", MP_APP)
