@@ -68,7 +68,7 @@ def seed_regexes(compiler, loader):
             raise _fatal(exc) from None
         if not known:
             if missed is not None:
-                missed.add((pattern, flags))
+                missed.add((pattern, int(flags)))  # re.VERBOSE is a RegexFlag: not marshallable
             return original(pattern, flags)
         final, program, groups, groupindex, indexgroup = known
         return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
