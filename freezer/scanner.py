@@ -816,7 +816,8 @@ class _UsageFinder(_Visitor):
         joint = "" if module.endswith(".") or not module else "."
         for alias in node.names:  # `from pkg import x as v`: v is pkg.x, or pkg's attribute
             bound = alias.asname.name if alias.asname is not None else alias.name
-            self._bind(_dotted(bound), (_MODULE, f"{module}{joint}{get_full_name_for_node(alias.name)}"))
+            name = get_full_name_for_node(alias.name)
+            self._bind(_dotted(bound), (_MODULE, f"{module}{joint}{name}"))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -849,7 +850,7 @@ class _UsageFinder(_Visitor):
         if kind == _UNKNOWN or depth > 8:
             return {""}
         parts = name.split(".")
-        for end in range(len(parts), 0, -1):  # the longest bound prefix: `self.mod` of `self.mod.sub`
+        for end in range(len(parts), 0, -1):  # longest bound prefix: `self.mod` of `self.mod.x`
             bindings = self._bindings.get(".".join(parts[:end]))
             if bindings:
                 rest = "".join(f".{part}" for part in parts[end:])

@@ -137,7 +137,8 @@ def _module_error(arguments: str, name: str, environment: Environment) -> Option
     if (known is not None and known.bundled) or graph.served_at_run_time(name):
         return None
     spec = resolver.resolve(name)
-    if spec is None or spec.kind == BUILTIN or (spec.origin and environment.target.provides(spec.origin)):
+    if spec is None or spec.kind == BUILTIN or (
+            spec.origin and environment.target.provides(spec.origin)):
         return None
     return (f"--trace {arguments!r}: the run imported {name}, which the build environment "
             f"has but the archive lacks (the analysis cannot see that import): "
