@@ -115,7 +115,9 @@ def build(options: Options) -> Result:
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
         gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
     if options.trace:
-        layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings)
+        environment = trace.Environment(modules, resolver, tgt,
+                                        (*config.exclude, *options.exclude), tuple(extracted))
+        layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings, environment)
     image, extract = _image(layout, modules, extras, blobs, options.source)
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)
@@ -176,14 +178,16 @@ def _without_uncompiled(modules: graph.Graph, blobs: dict[str, bytes]) -> graph.
 
 def _traced(layout: archive.Layout, options: Options, tgt: target.Target, modules: graph.Graph,
             extras: files.Files, blobs: dict[str, bytes], store: Optional[cache.Cache],
-            warnings: list[str]) -> archive.Layout:
+            warnings: list[str], environment: trace.Environment) -> archive.Layout:
     """`layout` refined by the runs of --trace: their regular expressions join the
     table, the code generated while modules imported is compiled, and lazy modules
-    they loaded become eager.  A Lambda handler's run is its init: importing it."""
+    they loaded become eager.  A Lambda handler's run is its init: importing it.
+    A module or file a run missed that the build could have added fails the build."""
     entry = (boot.ENTRY_FUNCTION, layout.entry[1], "") if options.aws_lambda else layout.entry
     image, _ = _image(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
                       blobs, with_source=True)
     found = trace.record(tgt, image, options.trace)
+    trace.check(found, environment)
     warnings.extend(found.warnings)
     table = generated.compile_sources(tgt, found.sources, store)
     lazy = {name: imports for name, imports in layout.lazy.items() if name not in found.loaded}

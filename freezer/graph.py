@@ -372,8 +372,20 @@ class _Builder:
             reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
             patterns=analysis.patterns, adds_finder=analysis.adds_finder,
             class_bases=analysis.class_bases)
-        self.graph.extract.update(analysis.named_packages)
+        self.graph.extract.update(self._module_named(name, importer)
+                                  for name in analysis.named_packages)
         self.hints(importer, analysis)
+
+    def _module_named(self, name: str, importer: Module) -> str:
+        """The module a name in the source means: relative to the importer's package,
+        and without the attributes after it (`from pkg import function as f`)."""
+        try:
+            name = resolve_name(name, importer.package)
+        except ValueError:
+            return name
+        while "." in name and name not in self.graph.modules:
+            name = name.rpartition(".")[0]
+        return name
 
     def _follow_stdlib(self, importer: Module, analysis: Analysis) -> None:
         """A standard-library module is scanned for what it does at import (its
@@ -406,9 +418,11 @@ class _Builder:
         names, strings naming its own modules or, spelled in full, modules of the
         packages its distribution requires, everything in a top-level package
         one of whose modules lists modules with pkgutil, the modules in the
-        folder of a package that hands its folder to a call to list it, and the
+        folder of a package that hands its folder to a call to list it, the
         modules of a package one of whose modules lists folders beside its
-        ``__file__`` and imports by name."""
+        ``__file__`` and imports by name, and all of the top-level package of a
+        module that runs modules made from files (extracted too, as is that of a
+        module building paths from the ``__file__`` of a module it cannot name)."""
         for text in analysis.strings:
             for name in self.plugins.get(text, ()):  # an entry-point group it reads
                 self.add(name, Reason(PLUGIN, importer.name, text))
@@ -433,6 +447,11 @@ class _Builder:
                 self.add(name, listing)
         if analysis.lists_own_package:  # which of its folders it lists is unknown: all
             for name in self._descendants(package):
+                self.add(name, listing)
+        if analysis.reads_other_files or analysis.loads_module_files:  # most likely its own
+            self.graph.extract.add(top)
+        if analysis.loads_module_files:  # from a folder its package lists anywhere
+            for name in self._descendants(top):
                 self.add(name, listing)
 
     def _add_named_from(self, prefix: str, importer: Module) -> None:

@@ -21,6 +21,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from .resolver import resolve_name
+
 ANCHOR_NAME = "__name__"
 
 # Exceptions whose handler makes the imports in a `try` body optional.
@@ -110,7 +112,11 @@ class Analysis:
         strings: string constants shaped like dotted names, candidates for
             modules imported by name from tables or f-strings.
         named_packages: first string arguments of calls to the `package_calls`
-            analyze() was given.
+            analyze() was given, and the modules whose ``__file__`` flows into a
+            path-building call (``Path(alembic.__file__).parent``, also through a
+            name an import or assignment bound: ``v = import_module("pkg.data")``,
+            ``from . import v4 as v``, ``self.mod = pkg.sub``); relative ones keep
+            their dots, and a name may end in attributes (``pkg.function``).
         defines_only: its top-level code only defines names (imports, functions,
             classes, constants): running it later, on first use, cannot change
             what anything else sees, so it may load lazily.
@@ -126,6 +132,14 @@ class Analysis:
             os.listdir(os.path.dirname(__file__)): import_module(...)``).
         class_bases: the modules its top-level classes take their bases and
             metaclasses from, as written (relative ones with their dots).
+        reads_other_files: ``X.__file__`` flows into a path-building call and X
+            is no module the scanner can name (a function's argument,
+            ``sys.modules[self.__module__]``): most likely a module of its own
+            top-level package, which then needs its files on disk.
+        loads_module_files: it makes modules from files by path
+            (``spec_from_file_location``, ``FileFinder(folder).find_spec``, a
+            file loader) and runs them: the folder may be listed anywhere in its
+            package (a linter's ``rules/``), so all of it must be real files.
     """
 
     imports: list[ImportRecord]
@@ -140,6 +154,8 @@ class Analysis:
     adds_finder: bool = False
     lists_own_package: bool = False
     class_bases: tuple[str, ...] = ()
+    reads_other_files: bool = False
+    loads_module_files: bool = False
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -149,7 +165,7 @@ def to_data(analysis: Analysis) -> bytes:
         analysis.lists_own_modules, analysis.strings, analysis.named_packages,
         analysis.defines_only, analysis.module_prefixes, analysis.patterns,
         analysis.lists_own_folder, analysis.adds_finder, analysis.lists_own_package,
-        analysis.class_bases))
+        analysis.class_bases, analysis.reads_other_files, analysis.loads_module_files))
 
 
 def from_data(data: bytes) -> Analysis:
@@ -185,17 +201,20 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     usage = _UsageFinder(package_calls)
     if any(word in text for word in ("__file__", "__path__[", "iter_modules", "walk_packages",
-                                     "as_file", "resources.path", "meta_path", *package_calls)):
+                                     "as_file", "resources.path", "meta_path", *_FILE_LOADERS,
+                                     *package_calls)):
         _visit(module.body, usage)
     strings = tuple(dict.fromkeys(match[1] for match in _DOTTED_STRING.finditer(text)))
     patterns = _PatternFinder(module.body)
     if patterns.names:
         _visit(module.body, patterns)
+    owners, unknown = usage.file_owners()
     return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
-                    tuple(usage.named_packages), _defines_only(module.body),
+                    tuple(dict.fromkeys((*usage.named_packages, *owners))),
+                    _defines_only(module.body),
                     tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
                     usage.lists_own_folder, usage.adds_finder, usage.lists_own_package,
-                    _class_bases(module.body))
+                    _class_bases(module.body), unknown, usage.loads_module_files)
 
 
 class _Visitor(cst.CSTVisitor):
@@ -694,12 +713,20 @@ _FINDER_CALLS = frozenset({"sys.meta_path.append", "sys.meta_path.insert", "sys.
 # Calls that list a folder, and calls that import a module by a name or path in a string.
 _LISTING_CALLS = frozenset({"listdir", "scandir", "walk", "glob", "iglob", "iterdir", "rglob"})
 _NAME_IMPORT_CALLS = frozenset({"import_module", "__import__", "spec_from_file_location"})
+# Calls that make a module's spec or loader from a file's path, and those that run it.
+_FILE_LOADERS = ("spec_from_file_location", "FileFinder", "SourceFileLoader",
+                 "SourcelessFileLoader")
+_MODULE_RUNNERS = frozenset({"exec_module", "load_module"})
+# What a name is bound to: a module's name (relative ones with their dots), a dotted
+# name to look up in turn, or nothing the scanner can name.
+_MODULE, _ALIAS, _UNKNOWN = "module", "alias", "unknown"
+Binding = tuple[str, str]
 
 
 class _UsageFinder(_Visitor):
     """Finds __file__ inside path-building calls, folder and pkgutil module listing,
-    imports by name, finders put on sys.meta_path, and package names given to
-    hooked calls."""
+    imports by name, modules made from files, finders put on sys.meta_path, and
+    package names given to hooked calls."""
 
     def __init__(self, package_calls: frozenset[str]) -> None:
         super().__init__()
@@ -708,9 +735,15 @@ class _UsageFinder(_Visitor):
         self.lists_own_folder = False
         self.adds_finder = False
         self._lists = self._imports_by_name = False
+        self._loads_files = self._runs_modules = False
         self.named_packages: list[str] = []
         self._package_calls = package_calls
         self._path_calls = 0
+        # Dotted names as written (`v`, `self.mod`) -> what they were bound to,
+        # anywhere in the module: a binding after its use in a function counts too.
+        self._bindings: dict[str, set[Binding]] = {}
+        # The X of each `X.__file__` in a path-building call, as a binding.
+        self._owners: list[Binding] = []
 
     def _callee(self, node: cst.Call) -> str:
         return (get_full_name_for_node(node.func) or "").rpartition(".")[2]
@@ -728,6 +761,8 @@ class _UsageFinder(_Visitor):
             self.adds_finder = True
         self._lists = self._lists or callee in _LISTING_CALLS
         self._imports_by_name = self._imports_by_name or callee in _NAME_IMPORT_CALLS
+        self._loads_files = self._loads_files or callee in _FILE_LOADERS
+        self._runs_modules = self._runs_modules or callee in _MODULE_RUNNERS
         if callee in self._package_calls and node.args:
             package = _literal_string(node.args[0].value)
             if package:
@@ -740,6 +775,10 @@ class _UsageFinder(_Visitor):
     def lists_own_package(self) -> bool:
         return self.reads_own_files and self._lists and self._imports_by_name
 
+    @property
+    def loads_module_files(self) -> bool:
+        return self._loads_files and self._runs_modules
+
     def recover(self) -> None:
         self._path_calls = 0
 
@@ -747,9 +786,7 @@ class _UsageFinder(_Visitor):
         # `other.__file__` is another module's file: that package reads its files
         # (alembic: `Path(alembic.__file__).parent / "templates"`).
         if node.attr.value == "__file__" and self._path_calls:
-            owner = get_full_name_for_node(node.value)
-            if owner:
-                self.named_packages.append(owner)
+            self._owners.append(_binding(node.value))
         node.value.visit(self)
         return False
 
@@ -761,6 +798,110 @@ class _UsageFinder(_Visitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "__file__" and self._path_calls:
             self.reads_own_files = True
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = get_full_name_for_node(alias.name) or ""
+            if alias.asname is not None:  # `import a.b as v`: v is a.b
+                self._bind(_dotted(alias.asname.name), (_MODULE, full))
+            else:  # `import a.b`: a is a, and a.b is found through it
+                top = full.partition(".")[0]
+                self._bind(top, (_MODULE, top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = "." * len(node.relative) + (get_full_name_for_node(node.module) or ""
+                                              if node.module is not None else "")
+        joint = "" if module.endswith(".") or not module else "."
+        for alias in node.names:  # `from pkg import x as v`: v is pkg.x, or pkg's attribute
+            bound = alias.asname.name if alias.asname is not None else alias.name
+            name = get_full_name_for_node(alias.name)
+            self._bind(_dotted(bound), (_MODULE, f"{module}{joint}{name}"))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(_dotted(target.target), _binding(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(_dotted(node.target), _binding(node.value))
+
+    def _bind(self, name: Optional[str], binding: Binding) -> None:
+        if name:
+            self._bindings.setdefault(name, set()).add(binding)
+
+    def file_owners(self) -> tuple[list[str], bool]:
+        """The modules whose __file__ builds paths here, and whether some X of an
+        `X.__file__` may be a module the scanner cannot name."""
+        found: list[str] = []
+        unknown = False
+        for owner in self._owners:
+            modules = self._modules(owner, 0)
+            found.extend(module for module in modules if module)
+            unknown = unknown or "" in modules or not modules
+        return found, unknown
+
+    def _modules(self, binding: Binding, depth: int) -> set[str]:
+        """Module names a binding may stand for; "" for one that is not known."""
+        kind, name = binding
+        if kind == _MODULE:
+            return {name}
+        if kind == _UNKNOWN or depth > 8:
+            return {""}
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):  # longest bound prefix: `self.mod` of `self.mod.x`
+            bindings = self._bindings.get(".".join(parts[:end]))
+            if bindings:
+                rest = "".join(f".{part}" for part in parts[end:])
+                return {module + rest if module else "" for bound in bindings
+                        for module in self._modules(bound, depth + 1)}
+        return {""}
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for a chain of names and attributes, else None (get_full_name_for_node
+    names a call or a subscript after what it calls or indexes)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _binding(node: cst.BaseExpression) -> Binding:
+    """What an expression bound to a name stands for: a dotted name to look up, the
+    module of `import_module("pkg.mod")`, `__import__("pkg")` or `sys.modules["pkg.mod"]`
+    with a literal name (`sys.modules[__name__]` is the module's own package, "."), or
+    nothing known."""
+    dotted = _dotted(node)
+    if dotted:
+        return _ALIAS, dotted
+    if isinstance(node, cst.Subscript) and get_full_name_for_node(node.value) == "sys.modules" \
+            and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        index = node.slice[0].slice.value
+        if isinstance(index, cst.Name) and index.value in ("__name__", "__package__"):
+            return _MODULE, "."  # itself, or its package: the same folder
+        name = _literal_string(index)
+        return (_MODULE, name) if name else (_UNKNOWN, "")
+    if isinstance(node, cst.Call) and node.args:
+        callee = (get_full_name_for_node(node.func) or "").rpartition(".")[2]
+        name = _literal_string(node.args[0].value)
+        if name and callee == "import_module":
+            package = _literal_string(node.args[1].value) if len(node.args) > 1 else None
+            try:  # relative to __package__ (no literal package): the graph resolves it
+                return _MODULE, resolve_name(name, package) if package else name
+            except ValueError:
+                return _UNKNOWN, ""
+        if name and callee == "__import__" and not any(arg.keyword for arg in node.args):
+            fromlist = node.args[3].value if len(node.args) > 3 else None
+            level = node.args[4].value if len(node.args) > 4 else None
+            dots = "." * level.evaluated_value if isinstance(level, cst.Integer) else ""
+            if isinstance(fromlist, (cst.List, cst.Tuple)) and fromlist.elements:
+                return _MODULE, dots + name  # with a fromlist, the module itself
+            return _MODULE, dots + name.partition(".")[0]
+    return _UNKNOWN, ""
 
 
 def _is_own_folder(node: cst.BaseExpression) -> bool:

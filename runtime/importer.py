@@ -70,7 +70,7 @@ def seed_regexes(compiler, loader):
             raise _fatal(exc) from None
         if not known:
             if missed is not None:
-                missed.add((pattern, flags))
+                missed.add((pattern, int(flags)))  # re.VERBOSE is a RegexFlag: not marshallable
             return original(pattern, flags)
         final, program, groups, groupindex, indexgroup = known
         return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
@@ -118,14 +118,72 @@ def _adapting(patch):
 def write_trace(loader, path):
     """What `freeze build --trace` learns from a run: the regular expressions it
     compiled beyond the build's table, the modules it loaded and the code they
-    generated while importing."""
+    generated while importing, and what it missed (see MissRecorder.report).
+    One dictionary, read by freezer/trace.py."""
     loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
+    sources, calls = loader.generated.recorded
+    # A module without __all__ would hand our builtins on to `from module import *`.
+    callers = [(name, via) for name, via in calls if hasattr(sys.modules.get(name), "__all__")]
+    modules, paths = loader.misses.report()
+    report = {"patterns": list(loader.traced_patterns), "loaded": loaded,
+              "sources": list(sources), "callers": callers,
+              "missing_modules": modules, "missing_paths": paths}
     with open(path, "wb") as file:
-        sources, calls = loader.generated.recorded
-        # A module without __all__ would hand our builtins on to `from module import *`.
-        callers = [(name, via) for name, via in calls
-                   if hasattr(sys.modules.get(name), "__all__")]
-        marshal.dump((list(loader.traced_patterns), loaded, list(sources), list(callers)), file)
+        marshal.dump(report, file)
+
+
+# Audit events naming a path a trace run looks for (os.stat has none).
+_PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
+
+
+class MissRecorder:
+    """A trace run's record of what the archive lacked.  Last on sys.meta_path, it
+    is asked for every module no finder found, whether or not the program catches
+    the ModuleNotFoundError; an audit hook hears of every file opened and folder
+    listed inside the archive or its extraction folder."""
+
+    def __init__(self, loader):
+        self._loader = loader
+        self._modules = set()
+        self._paths = set()
+
+    def find_spec(self, fullname, path=None, target=None):
+        self._modules.add(fullname)
+        return None
+
+    def invalidate_caches(self):
+        pass
+
+    def _root(self):
+        """The extraction folder, once there is one (None while it is being filled)."""
+        extractor = self._loader._extractor
+        return extractor._root if extractor is not None else None
+
+    def audit(self, event, args):
+        if event not in _PATH_EVENTS or not args:
+            return
+        try:
+            path = os.fsdecode(args[0])
+        except TypeError:  # a file descriptor, or no path
+            return
+        root = self._root()
+        if path.startswith(self._loader.prefix) or (root and path.startswith(root + os.sep)):
+            self._paths.add(path)
+
+    def report(self):
+        """The modules not found that no finder after this one served later, and
+        (archive path, in the extraction folder) of the paths that could not be
+        there: nothing inside the archive is a real file."""
+        modules = sorted(self._modules - sys.modules.keys())
+        root = self._root()
+        paths = []
+        for path in sorted(self._paths):
+            path = os.path.normpath(path)
+            if path.startswith(self._loader.prefix):
+                paths.append((path[len(self._loader.prefix):].replace(os.sep, "/"), False))
+            elif root and path.startswith(root + os.sep) and not os.path.exists(path):
+                paths.append((path[len(root) + 1:].replace(os.sep, "/"), True))
+        return modules, paths
 
 
 # Bundled module bodies running now, in any thread (list.append and pop are atomic).
@@ -152,8 +210,10 @@ class ArchiveLoader:
         self._extractor = self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         tracing = archive.manifest[MANIFEST_TRACE]
-        # A trace build's record of the patterns re compiled that the table lacked.
+        # A trace build's record of the patterns re compiled that the table lacked,
+        # and of the modules and files the run missed.
         self.traced_patterns = set() if tracing else None
+        self.misses = MissRecorder(self) if tracing else None
         self.generated = None
         self.patches = PATCHES  # name -> patch(module, self), see PATCHES
         generated = archive.manifest[MANIFEST_GENERATED]
@@ -488,7 +548,9 @@ def install(archive, isolate=True):
     sys.meta_path.insert(0, finder)
     for name in loader.patches.keys() & sys.modules.keys():  # loaded before us
         loader.patches[name](sys.modules[name], loader)
-    if loader.traced_patterns is not None:
+    if loader.misses is not None:
+        sys.meta_path.append(loader.misses)
+        sys.addaudithook(loader.misses.audit)
         import atexit
         atexit.register(write_trace, loader, os.environ["FREEZE_TRACE"])
 

@@ -468,3 +468,36 @@ def test_rust_modules_bring_the_required_packages_they_name(target: Target, tmp_
     assert not {"unnamed", "unrequired"} & names
     (tree / "tool" / f"_core{suffix}").write_bytes(b"\x7fELF no runtime named: index.multi")
     assert "index" not in bundled_names(graph_of(target, tree, dependencies=required))
+
+
+def test_modules_whose_file_builds_paths_are_extracted(target: Target, tmp_path: Path) -> None:
+    """`X.__file__` names X's package, through the names it was bound to; a module it
+    cannot name is most likely its own package's; a module running files by path
+    takes its whole top-level package, every module of it included."""
+    tree = write_tree(tmp_path, {
+        "app.py": "import pkg, lint.run, guess.deep.mod\n",
+        "pkg/__init__.py": """
+            import os
+            from . import v4 as v
+            from .helpers import function as f
+            HERE = os.path.dirname(v.__file__), os.path.dirname(f.__file__)
+        """,
+        "pkg/v4/__init__.py": "",
+        "pkg/helpers.py": "def function(): pass\n",
+        "lint/__init__.py": "",
+        "lint/run.py": """
+            import importlib.util
+            def load(path):
+                spec = importlib.util.spec_from_file_location("rule", path)
+                spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        """,
+        "lint/rules/__init__.py": "",
+        "lint/rules/unused.py": "",
+        "guess/__init__.py": "",
+        "guess/deep/__init__.py": "",
+        "guess/deep/mod.py": "import os\ndef where(m):\n    return os.path.dirname(m.__file__)\n",
+    })
+    graph = graph_of(target, tree)
+    assert {"pkg.v4", "pkg.helpers", "lint", "guess"} <= graph.extract
+    assert {"lint.rules", "lint.rules.unused"} <= bundled_names(graph)
+    assert "pkg" not in graph.extract

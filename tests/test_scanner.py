@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -600,6 +601,102 @@ def test_paths_built_from_another_modules_file_name_its_package() -> None:
     assert analysis.named_packages == ("alembic",) and not analysis.reads_own_files
 
 
+@pytest.mark.parametrize("source, named", [
+    ("""
+        import importlib
+        from pathlib import Path
+        v = importlib.import_module("pkg.data")
+        SCHEMA = Path(v.__file__).parent / "schema.json"
+     """, ("pkg.data",)),
+    ("""
+        import os
+        from . import v4 as v
+        HERE = os.path.dirname(v.__file__)
+     """, (".v4",)),
+    ("""
+        import os
+        import pkg.sub
+        class Store:
+            def __init__(self):
+                self.mod = pkg.sub
+            def folder(self):
+                return os.path.join(os.path.dirname(self.mod.__file__), "data")
+     """, ("pkg.sub",)),
+    ("""
+        import os, pkg.tables as t
+        from importlib import import_module
+        alias = t
+        A = os.path.dirname(alias.__file__)
+        B = os.path.dirname(import_module(".x", "pkg.y").__file__)
+        C = os.path.dirname(__import__("top.mod").__file__)
+        D = os.path.dirname(__import__("top.mod", None, None, ["f"]).__file__)
+        E = os.path.dirname(sys.modules["pkg.z"].__file__)
+        F = os.path.dirname(sys.modules[__name__].__file__)
+     """, ("pkg.tables", "pkg.y.x", "top", "top.mod", "pkg.z", ".")),
+    ("""
+        import os
+        from . import v4 as v
+        print(v.__file__, os.__file__)
+        NAME = os.path.basename("v.__file__")
+     """, ()),
+])
+def test_file_of_a_module_bound_to_a_name_names_that_module(source: str, named: tuple[str, ...]
+                                                            ) -> None:
+    """A module held in a variable or attribute: the binding says which it is, wherever
+    it is in the module (the method using `self.mod` may come first)."""
+    from freezer.scanner import analyze
+    analysis = analyze(textwrap.dedent(source), version=(3, 11, 7), platform="linux")
+    assert (analysis.named_packages, analysis.reads_other_files) == (named, False)
+    assert not analysis.reads_own_files
+    assert from_data(to_data(analysis)) == analysis
+
+
+@pytest.mark.parametrize("source", [
+    "import os\ndef folder(module):\n    return os.path.dirname(module.__file__)\n",
+    "import os, sys\nHERE = os.path.dirname(sys.modules[type(x).__module__].__file__)\n",
+    "from pathlib import Path\nfor m in MODULES:\n    print(Path(m.__file__).parent)\n",
+    "import os\nv = make()\nv = os\nX = os.path.dirname(v.__file__)\n",
+    "from pathlib import Path\nX = Path(undeclared.__file__)\n",
+])
+def test_file_of_a_module_it_cannot_name_reads_other_files(source: str) -> None:
+    """Uncertain: extracting its own top-level package costs a first run, missing
+    files cost a broken archive."""
+    from freezer.scanner import analyze
+    analysis = analyze(source, version=(3, 11, 7), platform="linux")
+    assert analysis.reads_other_files and not analysis.reads_own_files
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("""
+        import importlib.util
+        from importlib.machinery import FileFinder, SourceFileLoader, SOURCE_SUFFIXES
+        def load(folder, name):
+            spec = FileFinder(folder, (SourceFileLoader, SOURCE_SUFFIXES)).find_spec(name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+     """, True),
+    ("""
+        from importlib import util
+        def load(path):
+            spec = util.spec_from_file_location("rule", path)
+            module = util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+     """, True),
+    ("import importlib.machinery\n"
+     "m = importlib.machinery.SourceFileLoader('conf', PATH).load_module()\n", True),
+    ("import importlib.util\nSPEC = importlib.util.spec_from_file_location('x', PATH)\n", False),
+    ("import importlib.util\nM = importlib.util.module_from_spec(SPEC)\n"
+     "SPEC.loader.exec_module(M)\n", False),
+])
+def test_running_modules_made_from_files_loads_module_files(source: str, expected: bool) -> None:
+    """A linter: one module lists rules/, another loads each file by path."""
+    from freezer.scanner import analyze
+    analysis = analyze(textwrap.dedent(source), version=(3, 11, 7), platform="linux")
+    assert analysis.loads_module_files is expected
+    assert from_data(to_data(analysis)) == analysis
+
+
 def test_imports_under_suppress_import_error_are_optional() -> None:
     code = """\
         import contextlib
@@ -736,3 +833,81 @@ def test_statement_too_deep_for_libcst_is_skipped() -> None:
     analysis = analyze(source, version=VERSION, platform=PLATFORM)
     assert analysis.patterns == (("a+", 0),)
     assert [record.module for record in analysis.imports] == ["re", "json"]
+
+
+# A package reading files beside modules it holds in names, and a linter whose
+# registry lists rules/ through importlib.resources while its loader runs each file.
+FILE_READERS = {
+    "app.py": """
+        import sys
+        import reader, linter.registry
+        print(*reader.read_all(), sep=" | ")
+        print(linter.registry.check("some text"))
+    """,
+    "reader/__init__.py": """
+        import importlib, os
+        from pathlib import Path
+        from . import v4 as v
+        from . import store
+
+        def read_all():
+            data = importlib.import_module("reader.data")
+            one = (Path(data.__file__).parent / "one.json").read_text().strip()
+            with open(os.path.join(os.path.dirname(v.__file__), "two.txt")) as file:
+                two = file.read().strip()
+            return one, two, store.Store().read()
+    """,
+    "reader/data.py": "",
+    "reader/one.json": '{"one": 1}\n',
+    "reader/v4/__init__.py": "",
+    "reader/v4/two.txt": "two\n",
+    "reader/store.py": """
+        import os
+        import tables.sub
+
+        class Store:
+            def read(self):
+                with open(os.path.join(os.path.dirname(self.mod.__file__), "three.txt")) as file:
+                    return file.read().strip()
+
+            def __init__(self):
+                self.mod = tables.sub
+    """,
+    "tables/__init__.py": "",
+    "tables/sub/__init__.py": "",
+    "tables/sub/three.txt": "three\n",
+    "linter/__init__.py": "",
+    "linter/registry.py": """
+        from importlib.resources import files
+        from .loader import load
+
+        def check(text):
+            folder = files("linter") / "rules"
+            names = sorted(p.name[:-3] for p in folder.iterdir()
+                           if p.name.endswith(".py") and p.name != "__init__.py")
+            return [load(str(folder), name).check(text) for name in names]
+    """,
+    "linter/loader.py": """
+        import importlib.util
+        from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
+
+        def load(folder, name):
+            spec = FileFinder(folder, (SourceFileLoader, SOURCE_SUFFIXES)).find_spec(name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    """,
+    "linter/rules/__init__.py": "",
+    "linter/rules/length.py": "def check(text):\n    return f'length {len(text)}'\n",
+    "linter/rules/spaces.py": "def check(text):\n    return f'spaces {text.count(\" \")}'\n",
+}
+
+
+def test_frozen_file_readers_find_their_files(tmp_path: Path) -> None:
+    from support import build_app, run_frozen, run_python
+    archive = build_app(tmp_path, FILE_READERS)
+    expected = run_python(tmp_path / "src" / "app.py", tmp_path=tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    assert expected.stdout == "{\"one\": 1} | two | three\n['length 9', 'spaces 1']\n"
+    frozen = run_frozen(archive, tmp_path=tmp_path)
+    assert (frozen.returncode, frozen.stdout) == (0, expected.stdout), frozen.stderr

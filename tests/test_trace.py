@@ -107,3 +107,112 @@ def test_traced_lambda_handler_is_imported(tmp_path: Path) -> None:
         assert archive.manifest[boot.MANIFEST_TRACE] is False
     finally:
         archive.close()
+
+
+def test_trace_fails_on_a_module_the_archive_lacks_but_the_build_has(tmp_path: Path) -> None:
+    """The import is by a name from the command line, inside `try/except ImportError`:
+    the analysis cannot see it, the program hides its failure; the trace run sees it."""
+    files = {
+        "app.py": """
+            import importlib, sys
+            try:
+                module = importlib.import_module(sys.argv[1])
+            except ImportError:
+                module = None
+            print(getattr(module, "NAME", "none"))
+        """,
+        "hidden_plugin.py": "NAME = 'hidden'\n",
+    }
+    src = write_tree(tmp_path / "src", files)
+    out = tmp_path / "app.pyz"
+    failed = freeze("build", "app.py", "--trace", "no_such_module", "--trace", "hidden_plugin",
+                    "-o", out, cwd=src)
+    assert failed.returncode == 2 and not out.exists(), failed.stderr
+    assert failed.stderr.strip().splitlines()[-1] == (
+        "Error: --trace 'hidden_plugin': the run imported hidden_plugin, which the build "
+        "environment has but the archive lacks (the analysis cannot see that import): "
+        "add --include hidden_plugin")
+    built = build_app(tmp_path, files, "--include", "hidden_plugin", "--trace", "hidden_plugin")
+    ran = run_frozen(built, "hidden_plugin", tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "hidden\n"), ran.stderr
+
+
+def test_trace_fails_on_a_file_beside_a_bundled_package_or_the_script(tmp_path: Path) -> None:
+    """The package finds its folder through `__spec__.origin`, the scanner does not
+    follow that: its file stays inside the archive, where open() cannot reach it."""
+    files = {
+        "app.py": """
+            import os, sys
+            import skins
+            print(skins.load("dark"))
+            if sys.argv[1:] == ["settings"]:
+                with open(os.path.join(os.path.dirname(__file__), "settings.ini")) as file:
+                    print(file.read().strip())
+        """,
+        "skins/__init__.py": """
+            import os
+            HOME = os.path.dirname(__spec__.origin)
+            def load(name):
+                with open(os.path.join(HOME, name + ".css")) as file:
+                    return file.read().strip()
+        """,
+        "skins/dark.css": "body { color: black }\n",
+        "settings.ini": "[app]\n",
+    }
+    src = write_tree(tmp_path / "src", files)
+    out = tmp_path / "app.pyz"
+    failed = freeze("build", "app.py", "--trace", "", "-o", out, cwd=src)
+    assert failed.returncode == 2 and not out.exists(), failed.stderr
+    assert failed.stderr.strip().splitlines()[-1] == (
+        f"Error: --trace '': the run could not find skins/dark.css in the archive "
+        f"({src / 'skins' / 'dark.css'}): add --extract skins")
+    beside = freeze("build", "app.py", "--extract", "skins", "--trace", "settings", "-o", out,
+                    cwd=src)
+    assert beside.returncode == 2 and not out.exists(), beside.stderr
+    assert beside.stderr.strip().splitlines()[-1] == (
+        f"Error: --trace 'settings': the run could not find settings.ini in the archive "
+        f"({src / 'settings.ini'}): add --add-data {src / 'settings.ini'}:.")
+    built = build_app(tmp_path, files, "--extract", "skins", "--trace", "")
+    ran = run_frozen(built, tmp_path=tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "body { color: black }\n"), ran.stderr
+
+
+def test_check_names_what_the_build_could_have_added(tmp_path: Path) -> None:
+    """Misses the build could not have filled (not in the build environment, excluded,
+    bytecode caches) pass; the first it could have names its fix, and counts the rest."""
+    import sys
+    from freezer.errors import FreezeError
+    from freezer.graph import build_graph
+    from freezer.resolver import Resolver
+    from freezer.target import probe
+    from freezer.trace import Environment, Trace, check
+    tree = write_tree(tmp_path, {
+        "app.py": "import pkg, other\n",
+        "pkg/__init__.py": "", "pkg/data/x.txt": "x\n",
+        "other/__init__.py": "", "other/y.txt": "y\n", "other/z.py": "",
+        "unseen.py": "", "left_out/__init__.py": "",
+    })
+    tgt = probe(sys.executable)
+    resolver = Resolver.for_target(tgt, [str(tree), *tgt.path])
+    graph = build_graph(tgt, resolver, script=str(tree / "app.py"))
+    environment = Environment(graph, resolver, tgt, ("left_*",), ("pkg",))
+
+    def error(modules=(), paths=()) -> str:
+        with pytest.raises(FreezeError) as raised:
+            check(Trace(frozenset(), frozenset(), missing_modules=tuple(modules),
+                        missing_paths=tuple(paths)), environment)
+        return str(raised.value)
+
+    check(Trace(frozenset(), frozenset(),
+                missing_modules=(("", "nowhere"), ("", "left_out"), ("", "pkg")),
+                missing_paths=(("", "pkg/nothing.txt", False), ("", "missing.txt", True),
+                               ("", "pkg/__pycache__/x.pyc", True))), environment)
+    assert error([("a", "unseen"), ("b", "left_out.sub"), ("c", "unseen"), ("d", "other.z")]) == (
+        "--trace 'a': the run imported unseen, which the build environment has but the "
+        "archive lacks (the analysis cannot see that import): add --include unseen "
+        "(and 1 more)")
+    assert error(paths=[("", "other/y.txt", True)]) == (
+        f"--trace '': the run could not find other/y.txt in its extraction folder "
+        f"({tree / 'other' / 'y.txt'}): add --extract other")
+    assert error(paths=[("", "pkg/data/x.txt", True)]).endswith(
+        f"add --add-data {tree / 'pkg' / 'data' / 'x.txt'}:pkg/data")
