@@ -50,6 +50,10 @@ def main() -> None:
 @click.option("--extract", multiple=True, metavar="PACKAGE",
               help="Write PACKAGE's files to the user cache at run time, for code that "
                    "opens files beside its __file__ (repeatable).")
+@click.option("--add-data", "add_data", multiple=True, metavar="SRC:DEST",
+              help="Carry the file or folder SRC beside the script, into DEST (a folder "
+                   "relative to the script's, '.' for its own), extracted with it at run "
+                   "time (repeatable; usually detected).")
 @click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
 @click.option("--source/--no-source", default=True, show_default=True,
               help="Embed sources for tracebacks and inspect.getsource.")
@@ -77,7 +81,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: str,
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
+          add_data: tuple[str, ...], strict: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
           use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
@@ -100,7 +104,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, source=source, lazy=lazy,
-        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
+        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
+        add_data=add_data)
     try:
         result = building.build(options)
     except FreezeError as exc:
@@ -112,6 +117,9 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
                  else "extracted to the user cache on first run")
         click.echo(f"note: {where}: "
                    f"{', '.join(result.extracted)}", err=True)
+    if result.carried:
+        click.echo(f"note: carried beside {script}, as its strings name them: "
+                   f"{result.carried}", err=True)
     bundled = len(result.graph.bundled())
     size = f"{result.size:,} bytes"
     if result.unzipped is not None:
