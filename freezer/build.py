@@ -9,15 +9,16 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 from . import (
-    archive, awslambda, cache, compiler, distributions, files, generated, graph, hooks, regexes,
-    requirements, target, trace, why,
+    appfiles, archive, awslambda, cache, compiler, distributions, files, generated, graph,
+    hooks, regexes, requirements, scanner, target, trace, why,
 )
-from .errors import EntryError, FreezeError, ResolveError
+from .errors import EntryError, FreezeError, OutputError, ResolveError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 
@@ -57,6 +58,7 @@ class Options:
     shebang: Optional[str] = None
     cache: bool = True
     aws_lambda: bool = False  # write a Lambda deployment package for the script's module
+    add_data: tuple[str, ...] = ()  # SRC:DEST, the script's own files (freezer/appfiles.py)
 
 
 @dataclass
@@ -75,6 +77,8 @@ def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`."""
     store = cache.Cache() if options.cache else None
     notes: list[str] = []
+    given = _given_files(options.add_data, Path.cwd(), "--add-data", options)
+    _refuse_overwriting(options, given.values())
     tgt = target.probe(_interpreter(options, notes))
     if options.requirements or options.specs:
         tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
@@ -83,9 +87,14 @@ def build(options: Options) -> Result:
     if entry[0] == boot.ENTRY_MODULE:
         entry = (entry[0], _main_module(resolver, entry[1], options.module or entry[1]),
                  entry[2])
+    elif entry[0] == boot.ENTRY_FUNCTION:
+        _check_function(resolver, entry, options)
     installed = distributions.distributions(search_path)
-    config = hooks.load_config(hooks.find_config(Path(search_path[0]) if options.script
-                                                 else Path.cwd()))
+    config_file = hooks.find_config(Path(search_path[0]) if options.script else Path.cwd())
+    config = hooks.load_config(config_file)
+    if config.add_data and config_file is not None:
+        given = {**_given_files(config.add_data, config_file.parent,
+                                f"{config_file} [tool.freeze] add-data", options), **given}
     modules = graph.build_graph(
         tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
         module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
@@ -102,6 +111,10 @@ def build(options: Options) -> Result:
     modules = _without_uncompiled(modules, blobs)
     extracted = _extract_folders(modules, (*config.extract, *options.extract))
     extras = files.collect(tgt, modules, installed, extracted)
+    carried = _carry(options, modules, extras, given, warnings)
+    if carried:
+        notes.append(f"carried beside {options.script}, as its strings name them: {carried}")
+    _refuse_overwriting_read(options.output, modules, extras)
     layout = archive.Layout(
         python=(tgt.version_string, tgt.magic), entry=entry,
         # The entry stays eager: a Lambda handler's init must fail at its import.
@@ -202,7 +215,10 @@ def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
     runtime = [archive.Member(name, boot.KIND_MODULE, f"{boot.RUNTIME_PACKAGE}/{short}.py",
                               blobs[name], (_RUNTIME_DIR / f"{short}.py").read_bytes())
                for short, name in _RUNTIME_NAMES.items()]
-    members = [_member(m, blobs, with_source) for m in modules.bundled()]
+    # The script extracted with its files (freezer/appfiles.py) is real even without sources.
+    members = [_member(m, blobs, with_source or (m.name == graph.MAIN and
+                                                 files.module_path(m) in extras.extract))
+               for m in modules.bundled()]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     extract = archive.extraction_set(extras.extract | extras.inits, data, members)
     return archive.build_bytes(layout, members, runtime, data, extract, extras.inits), extract
@@ -354,6 +370,126 @@ def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[st
                 and module.name.partition(".")[0] not in modules.served):
             folders.add(files.package_folder(module))
     return sorted(folder for folder in folders if folder)
+
+
+def _given_files(specs: tuple[str, ...], base: Path, label: str,
+                 options: Options) -> dict[str, str]:
+    """The files `specs` (``SRC:DEST``, SRC relative to `base`) carry beside the script."""
+    if not specs:
+        return {}
+    if options.script is None or options.aws_lambda:
+        raise EntryError(f"{label} {specs[0]}: carries files beside a SCRIPT entry only "
+                         "(a package's own files travel with it)")
+    return _not_the_archive(appfiles.given(specs, base, label), options.output)
+
+
+def _not_the_archive(carried: dict[str, str], output: Path) -> dict[str, str]:
+    """`carried` without the archive being rebuilt, when it lies among them (a
+    `dist` folder beside the script); any other file at -o is refused later."""
+    if not _is_archive(output):
+        return carried
+    return {path: source for path, source in carried.items() if not _same_file(output, source)}
+
+
+def _is_archive(path: Path) -> bool:
+    """Whether `path` is an archive freeze wrote (any format version)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(max(os.fstat(file.fileno()).st_size - boot.TRAILER_SIZE, 0))
+            return file.read(len(boot.TRAILER_MAGIC) - 1) == boot.TRAILER_MAGIC[:-1]
+    except OSError:
+        return False
+
+
+def _carry(options: Options, modules: graph.Graph, extras: files.Files,
+           given: dict[str, str], warnings: list[str]) -> str:
+    """Add the script's own files to `extras`, extracted with the script so that its
+    ``__file__`` is beside them; warn when it builds paths from ``__file__`` and
+    nothing travels.  Returns the summary of the files found in its strings."""
+    main = modules.modules.get(graph.MAIN)
+    if main is None or options.aws_lambda:
+        return ""
+    script = files.module_path(main)
+    taken = {files.module_path(m) for m in modules.bundled()} | set(extras.data)
+    for path, source in given.items():
+        if path in taken:
+            raise EntryError(f"--add-data: {path} ({source}) is already in the archive")
+    found = {}
+    if main.reads_own_files:
+        found = _not_the_archive({path: source for path, source
+                                  in appfiles.detected(Path(main.spec.origin)).items()
+                                  if path not in taken and path not in given}, options.output)
+    carried = {**found, **given}
+    if not carried:
+        if main.reads_own_files:
+            warnings.append(f"{options.script}: builds paths from __file__, but no file beside "
+                            "it travels; name them with --add-data SRC:DEST")
+        return ""
+    extras.data.update(carried)
+    extras.extract.update(carried)
+    extras.extract.add(script)
+    return appfiles.summary(found)
+
+
+def _same_file(output: Path, path: str) -> bool:
+    """Whether writing `output` would replace the existing file `path` (or its link)."""
+    try:
+        return os.path.samefile(output, path)
+    except OSError:
+        return False
+
+
+def _refuse_overwriting(options: Options, given: Iterable[str]) -> None:
+    """OutputError when -o names an input: the script, a requirements file, a file
+    --add-data carries, or a module source in a folder on the search path."""
+    output = options.output
+    if not output.exists():
+        return
+    named = [("the script", options.script)] if options.script else []
+    named += [("the requirements file", path) for path in options.requirements]
+    named += [("a file --add-data carries", path) for path in given]
+    for what, path in named:
+        if _same_file(output, path):
+            raise OutputError(f"-o {output}: would overwrite {what} {path}")
+    folders = [*options.path, *([os.path.dirname(os.path.abspath(options.script))]
+                                if options.script else [])]
+    real = output.resolve()
+    if real.suffix in (".py", ".pyw", ".pyc", ".so", ".pyd"):
+        for folder in folders:
+            if Path(folder).resolve() in real.parents:
+                raise OutputError(f"-o {output}: would overwrite a module source on the "
+                                  f"search path ({folder})")
+
+
+def _refuse_overwriting_read(output: Path, modules: graph.Graph, extras: files.Files) -> None:
+    """OutputError when -o names a file the build reads: a bundled module, package
+    data or metadata (checked once they are known, before anything is written)."""
+    if not output.exists():
+        return
+    for path in (*(m.spec.origin for m in modules.bundled() if m.spec.origin),
+                 *extras.data.values()):
+        if _same_file(output, path):
+            raise OutputError(f"-o {output}: would overwrite {_where(path, 0)}, "
+                              "a file the build reads")
+
+
+def _check_function(resolver: Resolver, entry: tuple[str, str, str], options: Options) -> None:
+    """EntryError when MOD of MOD:FUNC plainly defines no FUNC (only its first
+    name is checked: ``a.b`` needs ``a``); anything it may bind unseen passes."""
+    _, name, attribute = entry
+    spec = resolver.resolve(name)
+    if not attribute or spec is None or spec.kind != SOURCE:
+        return
+    first = attribute.partition(".")[0]
+    try:
+        names = scanner.top_level_names(Path(spec.origin).read_bytes())
+    except OSError:
+        return
+    if (names is None or first in names
+            or (spec.is_package and resolver.resolve(f"{name}.{first}") is not None)):
+        return
+    what = f"-e {options.function}" if options.function else f"-c {options.console_script}"
+    raise EntryError(f"{what}: {name} defines no {first!r}")
 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:

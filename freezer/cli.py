@@ -51,6 +51,10 @@ def main() -> None:
 @click.option("--extract", multiple=True, metavar="PACKAGE",
               help="Write PACKAGE's files to the user cache at run time, for code that "
                    "opens files beside its __file__ (repeatable).")
+@click.option("--add-data", "add_data", multiple=True, metavar="SRC:DEST",
+              help="Carry the file or folder SRC beside the script, into DEST (a folder "
+                   "relative to the script's, '.' for its own), extracted with it at run "
+                   "time (repeatable; usually detected).")
 @click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
 @click.option("--prune", is_flag=True,
               help="Bundle only the modules analysis reaches, not every module of their "
@@ -81,7 +85,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: Optional[str],
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          strict: bool, prune: bool, source: bool, lazy: bool, gc_freeze: bool, trace: tuple[str, ...],
+          add_data: tuple[str, ...], strict: bool, prune: bool, source: bool, lazy: bool,
+          gc_freeze: bool, trace: tuple[str, ...],
           use_cache: bool, aws_lambda: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
@@ -104,7 +109,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         console_script=console_script, python=python, requirements=requirement_files,
         specs=specs, path=paths, include=include,
         exclude=exclude, extract=extract, strict=strict, prune=prune, source=source, lazy=lazy,
-        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda)
+        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
+        add_data=add_data)
     try:
         result = building.build(options)
     except FreezeError as exc:

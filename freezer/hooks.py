@@ -9,6 +9,7 @@ in the ``[tool.freeze]`` table of their pyproject.toml::
     include = ["myapp.plugins.*"]        # like --include
     exclude = ["myapp.tests*"]           # like --exclude
     extract = ["myapp"]                  # like --extract
+    add-data = ["templates:templates"]   # like --add-data, SRC relative to this file
 
     [tool.freeze.hooks.somepackage]      # fires when somepackage is bundled
     include = ["somepackage.backends.*"]
@@ -91,6 +92,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
     hooks: tuple[Hook, ...] = ()
+    add_data: tuple[str, ...] = ()  # SRC:DEST, SRC relative to the pyproject.toml's folder
 
 
 def find_config(start: Path) -> Optional[Path]:
@@ -116,7 +118,8 @@ def load_config(path: Optional[Path]) -> Config:
                   for name, spec in sorted(_table(path, "hooks", table.get("hooks")).items()))
     return Config(_globs(path, "include", table.get("include")),
                   _globs(path, "exclude", table.get("exclude")),
-                  _globs(path, "extract", table.get("extract")), hooks)
+                  _globs(path, "extract", table.get("extract")), hooks,
+                  _globs(path, "add-data", table.get("add-data")))
 
 
 def _table(path: Path, key: str, value: Any) -> dict[str, dict[str, Any]]:

@@ -130,6 +130,9 @@ def test_default_output_is_dist_stem(app: Path) -> None:
     (["-m", "nosuchmodule"], "-m nosuchmodule: no module named 'nosuchmodule'"),
     (["-e", "pkg.cli"], "-e pkg.cli: expected MODULE:FUNCTION"),
     (["-e", "nosuch.mod:main"], "nosuch.mod: no module of that name"),
+    (["-e", "pkg.cli:nosuch"], "Error: -e pkg.cli:nosuch: pkg.cli defines no 'nosuch'"),
+    (["-e", "pkg.cli:mian.run"], "Error: -e pkg.cli:mian.run: pkg.cli defines no 'mian'"),
+    (["-e", "pkg:nosuch"], "Error: -e pkg:nosuch: pkg defines no 'nosuch'"),
     (["-c", "no-such-console-script"], "-c no-such-console-script: no console script"),
     (["app.py", "--python", "/nonexistent/python"], "--python /nonexistent/python: cannot run it"),
     (["app.py", "--include", "nosuch.*"], "--include nosuch.*: matches no module"),
@@ -137,6 +140,38 @@ def test_default_output_is_dist_stem(app: Path) -> None:
 def test_bad_input_is_one_line_and_exit_2(app: Path, tmp_path: Path, args, message) -> None:
     line = one_line_error(freeze("build", *args, "-o", tmp_path / "x.pyz", cwd=app))
     assert message in line
+
+
+def test_function_entry_accepts_what_the_module_may_bind(app: Path, tmp_path: Path) -> None:
+    """Only FUNC's first name is checked; a submodule or a star import may bind it."""
+    write_tree(app, {"pkg/star.py": "from pkg.cli import *\n"})
+    for ref in ("pkg.cli:main.__call__", "pkg:cli", "pkg.star:main", "pkg:greet"):
+        built = freeze("build", "-e", ref, "-o", tmp_path / "e.pyz", cwd=app)
+        assert built.returncode == 0, (ref, built.stderr)
+
+
+@pytest.mark.parametrize("output, args, what", [
+    ("app.py", [], "the script app.py"),
+    ("link.py", [], "the script app.py"),
+    ("req.txt", ["-r", "req.txt"], "the requirements file req.txt"),
+    ("lib/extra.py", ["--path", "lib"], "a module source on the search path (lib)"),
+    ("pkg/words.py", [], "a module source on the search path"),
+    ("pkg/data.txt", [], "pkg/data.txt, a file the build reads"),
+])
+def test_output_onto_an_input_is_refused_and_nothing_written(app: Path, tmp_path: Path,
+                                                              output, args, what) -> None:
+    write_tree(app, {"req.txt": "\n", "lib/extra.py": "X = 1\n", "pkg/data.txt": "data\n"})
+    (app / "link.py").symlink_to("app.py")
+    before = {p: p.read_bytes() for p in app.rglob("*") if p.is_file()}
+    line = one_line_error(freeze("build", "app.py", *args, "-o", output, cwd=app))
+    assert line.startswith(f"Error: -o {output}: would overwrite ") and what in line
+    assert {p: p.read_bytes() for p in app.rglob("*") if p.is_file()} == before
+    assert (app / "link.py").is_symlink()
+
+
+def test_rebuilding_over_the_previous_archive_is_fine(app: Path) -> None:
+    for _ in range(2):
+        assert freeze("build", "app.py", "-o", "app.pyz", cwd=app).returncode == 0
 
 
 def test_plain_script_given_as_console_script_says_how_to_freeze_it(app: Path,
