@@ -425,7 +425,8 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
             warnings.append(f"{options.script}: builds paths from __file__, but no file beside "
                             "it travels; name them with --add-data SRC:DEST")
         return ""
-    extras.data.update(carried)
+    for path, source in carried.items():
+        extras.add(path, source, files.APP_FILE, graph.MAIN)
     extras.extract.update(carried)
     extras.extract.add(script)
     return appfiles.summary(found)

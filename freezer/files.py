@@ -34,6 +34,8 @@ METADATA = "metadata"
 LIBRARY = "library"
 DISTRIBUTION_FILE = "distribution file"
 PREFIX_FILE = "prefix file"
+APP_FILE = "file beside the script"  # --add-data, or named by the script's strings
+BY_DISTRIBUTION = frozenset({METADATA, LIBRARY, DISTRIBUTION_FILE, PREFIX_FILE})  # owner: a dist
 
 
 @dataclass

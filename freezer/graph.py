@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -20,9 +19,11 @@ from typing import Optional, Union
 
 from .distributions import Distribution, owners, required
 from .errors import EntryError, FreezeError
+from .hints import WILDCARDS, Hints
 from .hooks import Hook
+from .reasons import DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, PACKAGE, ROOTS, Reason
 from .resolver import (
-    BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, package_data, resolve_name,
+    BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name,
 )
 from . import cache, scanner
 from .cache import Cache
@@ -32,16 +33,6 @@ from .scanner import (
 from .target import Target
 
 MAIN = "__main__"
-# What generated extension modules import from C: every cffi module imports its backend.
-_NATIVE_IMPORTS = (b"_cffi_backend",)
-# A pickle of protocol 2 or later (babel writes 2, pickle's default is 4 or 5).
-_PICKLE_START = re.compile(rb"\x80[\x02-\x05]")
-# Configuration files a package ships, read for the module names they hold.
-_CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".toml", ".json", ".yaml", ".yml")
-_CONFIG_MAX = 256 * 1024
-# Names compiled into an extension module (Cython and mypyc keep the modules they
-# import as NUL-terminated strings): candidates, like strings in a source.
-_NATIVE_NAMES = re.compile(rb"(?<=\x00)[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?=\x00)")
 # Modules that exist on one platform (or Python implementation) only: importing one
 # elsewhere is a branch that cannot run there (textual's Windows driver imports msvcrt,
 # msgpack's PyPy branch __pypy__), so its absence is quiet.
@@ -53,44 +44,7 @@ _PLATFORM_MODULES = {
     **dict.fromkeys(("_scproxy", "objc", "AppKit", "Foundation", "CoreFoundation"), "darwin"),
     "__pypy__": "pypy",
 }
-# Names that strings in a package may join to its name, but that are not modules.
-_NOT_MODULES = frozenset({"__init__", "__pycache__"})
 _SCANNER_ID = cache.code_id(scanner.__file__)
-_WILDCARDS = "*?["
-
-
-# How a module was reached (Reason.how).
-ENTRY = "entry"  # the entry point: a script or module the user named
-INCLUDE = "include"  # --include or [tool.freeze] include
-IMPORT = "import"  # an import statement (or literal dynamic import) of the source module
-STRING = "string"  # a string constant of the source module names it
-PREFIX = "prefix"  # the source module imports names starting so (import_module(f"pkg.{x}"))
-LISTING = "listing"  # the source module lists its package's modules (pkgutil, a folder walk)
-PLUGIN = "plugin"  # an entry point of a group the source module names
-NATIVE = "native"  # named in the bytes of the source extension module
-DATA = "data"  # named in a data file of the source package
-HOOK = "hook"  # a hook of the source package
-DISTRIBUTION = "distribution"  # its distribution travels whole (detail: the distribution)
-PACKAGE = "package"  # the app's own package travels whole
-_ROOTS = (ENTRY, INCLUDE)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """How a module was reached: `how` from `source` (a module, or for a root the
-    script, module or glob the user gave).  `detail` says what named it (a string,
-    an entry-point group, a hook's glob, a distribution); `optional` marks an
-    import inside ``try/except ImportError``, which may fail harmlessly."""
-
-    how: str
-    source: str
-    detail: str = ""
-    optional: bool = False
-
-    @property
-    def firm(self) -> bool:
-        """The module runs whenever its source does (or it is a root)."""
-        return self.how in _ROOTS or (self.how == IMPORT and not self.optional)
 
 
 @dataclass(frozen=True)
@@ -109,8 +63,9 @@ class Module:
             import (inside ``try/except ImportError``, which also catches its own
             failing imports) or a whole distribution, so its own missing imports
             are not reported.
-        extra: carried only because its distribution (or the app's own package)
-            travels whole: compiled, not scanned.
+        extra: carried without analysis: its distribution (or the app's own
+            package) travels whole, or only hints reach it and its source does not
+            parse.  It is compiled if it can be, else it travels as data.
         defines_only: its body only defines names (see scanner.Analysis).
         patterns: literal regular expressions it compiles (see scanner.Analysis).
         adds_finder: it puts a finder on sys.meta_path (see scanner.Analysis).
@@ -222,8 +177,7 @@ class _Builder:
         for hook in hooks:
             self.hooks.setdefault(hook.package, []).append(hook)
         self.package_calls = frozenset(call for hook in hooks for call in hook.package_calls)
-        self.plugins = plugins
-        self.dependencies = dependencies
+        self.hints = Hints(resolver, target.module_suffixes, plugins, dependencies)
         self.graph = Graph()
         self.queue: deque[str] = deque()
         # Unresolved imports, settled once the graph is final (settle()): whether one
@@ -232,6 +186,8 @@ class _Builder:
         # Extension modules compiled from a source shipped beside them (mypyc, Cython's
         # pure-Python mode): the source says what the compiled module imports.
         self.twins: dict[str, str] = {}
+        # Modules whose source does not parse -> the error (settle() decides).
+        self.unparsed: dict[str, str] = {}
 
     def excluded(self, name: str) -> bool:
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude):
@@ -275,9 +231,9 @@ class _Builder:
             if twin is not None:
                 self.twins[name] = twin
                 self.queue.append(name)
-            self._add_native_imports(module)
+            self.add_all(self.hints.in_extension(name, module.package, spec))
         if scan and bundled and spec.is_package and spec.kind != NAMESPACE:
-            self._add_modules_named_in_data(module)
+            self.add_all(self.hints.in_data(name, spec.origin))
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
@@ -286,51 +242,13 @@ class _Builder:
             for alias in hook.aliases:
                 self.resolver.alias(alias, spec.search_locations or ())
             for pattern in hook.include:
-                for found in self.matches(pattern):
+                for found in self.hints.matches(pattern):
                     self.add(found, Reason(HOOK, name, pattern))
         return module
 
-    def _add_native_imports(self, module: Module) -> None:
-        """Modules an extension module imports from C, found by name in its bytes:
-        its package's modules it names (lxml's `from lxml import _elementpath`,
-        numpy's `numpy._core._exceptions`), the cffi backend, and from a Rust
-        (PyO3) module every module of a package its distribution requires and
-        names (pipdeptree's `nab_index`)."""
-        with open(module.spec.origin, "rb") as file:
-            data = file.read()
-        native = Reason(NATIVE, module.name)
-        for name in _NATIVE_IMPORTS:
-            if name in data:
-                self.add(name.decode(), native)
-        names = dict.fromkeys(match[0].decode() for match in _NATIVE_NAMES.finditer(data))
-        self.hints(module, Analysis([], strings=tuple(names)))
-        if b"pyo3" in data:  # Rust keeps names unterminated, even run together
-            for needed in sorted(self.dependencies.get(module.name.partition(".")[0], ())):
-                if needed.encode() in data:
-                    for name in (needed, *self._descendants(needed)):
-                        self.add(name, Reason(NATIVE, module.name, needed))
-
-    def _add_modules_named_in_data(self, package: Module) -> None:
-        """Modules of the package that its data files name: pickles (babel's locale
-        data holds babel.numbers objects, which unpickling imports) and small
-        configuration files (alabaster's theme.conf names alabaster.support)."""
-        top = re.escape(package.name.partition(".")[0].encode()) + rb"(?:\.[A-Za-z_]\w*)+"
-        # In a pickle an opcode sits right before a name ('c' of GLOBAL): no boundary.
-        in_pickle, in_text = re.compile(top), re.compile(rb"(?<![\w.])" + top)
-        folder = os.path.dirname(package.spec.origin)
-        for relative, path in package_data(folder, self.target.module_suffixes):
-            configuration = relative.endswith(_CONFIG_SUFFIXES)
-            with open(path, "rb") as file:
-                start = file.read(2)
-                if _PICKLE_START.match(start):
-                    dotted = in_pickle
-                elif configuration and os.fstat(file.fileno()).st_size <= _CONFIG_MAX:
-                    dotted = in_text
-                else:
-                    continue
-                data = start + file.read()
-            for name in dict.fromkeys(match[0].decode() for match in dotted.finditer(data)):
-                self._add_longest_module(name, Reason(DATA, package.name, relative))
+    def add_all(self, found: Iterable[tuple[str, Reason]]) -> None:
+        for name, reason in found:
+            self.add(name, reason)
 
     def _provided(self, spec: Spec) -> bool:
         """The target interpreter supplies it: builtin, frozen, or in its stdlib directories."""
@@ -374,7 +292,10 @@ class _Builder:
             class_bases=analysis.class_bases)
         self.graph.extract.update(self._module_named(name, importer)
                                   for name in analysis.named_packages)
-        self.hints(importer, analysis)
+        if (analysis.reads_other_files or analysis.loads_module_files) and importer.package:
+            self.graph.extract.add(importer.package.partition(".")[0])  # most likely its own
+        self.add_all(self.hints.in_source(importer.name, importer.package, importer.spec,
+                                          analysis))
 
     def _module_named(self, name: str, importer: Module) -> str:
         """The module a name in the source means: relative to the importer's package,
@@ -413,78 +334,6 @@ class _Builder:
             importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
             patterns=analysis.patterns)
 
-    def hints(self, importer: Module, analysis: Analysis) -> None:
-        """Modules a package may import by name: plugins of entry-point groups it
-        names, strings naming its own modules or, spelled in full, modules of the
-        packages its distribution requires, everything in a top-level package
-        one of whose modules lists modules with pkgutil, the modules in the
-        folder of a package that hands its folder to a call to list it, the
-        modules of a package one of whose modules lists folders beside its
-        ``__file__`` and imports by name, and all of the top-level package of a
-        module that runs modules made from files (extracted too, as is that of a
-        module building paths from the ``__file__`` of a module it cannot name)."""
-        for text in analysis.strings:
-            for name in self.plugins.get(text, ()):  # an entry-point group it reads
-                self.add(name, Reason(PLUGIN, importer.name, text))
-        for prefix in analysis.module_prefixes:
-            self._add_named_from(prefix, importer)
-        package = importer.package
-        if not package:
-            return
-        top = package.partition(".")[0]
-        needed = self.dependencies.get(top, frozenset())
-        for text in analysis.strings:
-            for name in _candidates(text, package):
-                first = name.partition(".")[0]
-                if first == top or (first in needed and name == text and "." in name):
-                    self._add_longest_module(name, Reason(STRING, importer.name, text))
-        listing = Reason(LISTING, importer.name)
-        if analysis.lists_own_modules:  # which folder it lists is unknown: all of its top
-            for name in self._descendants(top):
-                self.add(name, listing)
-        if analysis.lists_own_folder and importer.spec.is_package:
-            for name in self.resolver.submodules(importer.spec):
-                self.add(name, listing)
-        if analysis.lists_own_package:  # which of its folders it lists is unknown: all
-            for name in self._descendants(package):
-                self.add(name, listing)
-        if analysis.reads_other_files or analysis.loads_module_files:  # most likely its own
-            self.graph.extract.add(top)
-        if analysis.loads_module_files:  # from a folder its package lists anywhere
-            for name in self._descendants(top):
-                self.add(name, listing)
-
-    def _add_named_from(self, prefix: str, importer: Module) -> None:
-        """Add the modules whose full names start with `prefix` (import_module(f"pkg._{x}")),
-        nested ones too: the rest may hold dots (poetry's `"...commands." + ".".join(words))`."""
-        try:  # resolve_name wants a whole name: give it one more letter, then drop it
-            parent, _, start = resolve_name(prefix + "_", importer.package)[:-1].rpartition(".")
-        except ValueError:
-            return
-        spec = self.resolver.resolve(parent) if parent else None
-        if spec is None or not spec.is_package:
-            return
-        reason = Reason(PREFIX, importer.name, prefix)
-        for child in self.resolver.submodules(spec):
-            if child.rpartition(".")[2].startswith(start):
-                for name in (child, *self._descendants(child)):
-                    self.add(name, reason)
-
-    def _add_longest_module(self, dotted: str, reason: Reason) -> None:
-        """Add the longest prefix of `dotted` that is a module ("pkg.mod.function" too).
-        Never `pkg.__init__` (a string "__init__" names a method): importing that would
-        run the package's __init__.py again, as another module; nor a `__pycache__`
-        folder, which a string names to skip it."""
-        while "." in dotted:
-            if dotted in self.graph.modules:
-                self.add(dotted, reason)
-                return
-            last = dotted.rpartition(".")[2]
-            if last not in _NOT_MODULES and self.resolver.resolve(dotted) is not None:
-                self.add(dotted, reason)
-                return
-            dotted = dotted.rpartition(".")[0]
-
     def analyze(self, modules: list[Module], pool: Optional[Executor]) -> list[tuple[bytes, Analysis]]:
         """Sources and analyses of `modules`: from the build cache, else computed,
         in the pool when there is one (libcst parsing is CPU-bound)."""
@@ -501,9 +350,10 @@ class _Builder:
         jobs = [(sources[index], *options) for index in todo]
         results = pool.map(_analyze, jobs, chunksize=4) if pool and len(todo) > 1 else map(_analyze, jobs)
         for index, result in zip(todo, results):
-            if isinstance(result, ScanError):
-                raise FreezeError(f"{modules[index].spec.origin}:{result.line}: "
-                                  f"syntax error: {result}")
+            if isinstance(result, ScanError):  # an error only if a firm import reaches it
+                self.unparsed[modules[index].name] = (f"{modules[index].spec.origin}:"
+                                                      f"{result.line}: syntax error: {result}")
+                result = Analysis([])
             found[index] = result
             if self.store:
                 self.store.store(keys[index], to_data(result))
@@ -583,15 +433,22 @@ class _Builder:
         for top in sorted(tops):
             spec = self.resolver.resolve(top)
             if spec is not None and spec.is_package and spec.kind != NAMESPACE:
-                for name in self._descendants(top):
+                for name in self.hints.descendants(top):
                     self.add(name, Reason(PACKAGE, top, top), scan=False)
 
     def settle(self) -> None:
         """Decide what only the final graph can: which modules are reached firmly
-        (speculative is the rest), the reason that explains each module, and which
-        unresolved imports are reported (those of firm importers), with lines."""
+        (speculative is the rest), the reason that explains each module, which
+        unresolved imports are reported (those of firm importers), with lines,
+        and whether a source that does not parse fails the build (when firm) or
+        travels as data (when only hints reach it, as a Python 2 fixture would)."""
         firm = self._explain(lambda reason: reason.firm)
         self._explain(lambda reason: True)
+        for name, error in sorted(self.unparsed.items()):
+            if name in firm:
+                raise FreezeError(error)
+            # Reached only through hints: it travels as data if it does not compile.
+            self.graph.modules[name] = replace(self.graph.modules[name], extra=True)
         for name, module in self.graph.modules.items():
             if module.speculative != (name not in firm):
                 self.graph.modules[name] = replace(module, speculative=name not in firm)
@@ -612,7 +469,7 @@ class _Builder:
         queue: deque[str] = deque()
         for name in sorted(self.graph.reasons):
             for reason in self.graph.reasons[name].values():
-                if reason.how in _ROOTS:
+                if reason.how in ROOTS:
                     self.graph.why.setdefault(name, reason)
                     queue.append(name)
                 elif usable(reason):
@@ -631,36 +488,18 @@ class _Builder:
     def include(self, pattern: str) -> None:
         """Add the modules an --include glob names; an error when it names none."""
         reason = Reason(INCLUDE, pattern)
-        if not any(char in pattern for char in _WILDCARDS):
+        if not any(char in pattern for char in WILDCARDS):
             if self.add(pattern, reason) is None:
                 raise EntryError(f"--include {pattern}: no module of that name on the search path")
             return
-        if not pattern.partition(".")[0] or any(c in pattern.partition(".")[0] for c in _WILDCARDS):
+        if not pattern.partition(".")[0] or any(c in pattern.partition(".")[0] for c in WILDCARDS):
             raise EntryError(f"--include {pattern}: a pattern must start with a package name, "
                              "as in 'pkg.plugins.*'")
-        found = self.matches(pattern)
+        found = self.hints.matches(pattern)
         if not found:
             raise EntryError(f"--include {pattern}: matches no module")
         for name in found:
             self.add(name, reason)
-
-    def matches(self, pattern: str) -> list[str]:
-        """Module names a glob matches, found by walking the packages it starts in."""
-        if not any(char in pattern for char in _WILDCARDS):
-            return [pattern] if self.resolver.resolve(pattern) is not None else []
-        literal = pattern[:min(pattern.find(c) for c in _WILDCARDS if c in pattern)]
-        root = literal.rpartition(".")[0] or literal
-        candidates = [root, *self._descendants(root)]
-        return [name for name in candidates if fnmatch.fnmatchcase(name, pattern)]
-
-    def _descendants(self, name: str) -> Iterable[str]:
-        spec = self.resolver.resolve(name)
-        if spec is None or not spec.is_package:
-            return
-        for child in self.resolver.submodules(spec):
-            yield child
-            yield from self._descendants(child)
-
 
 def _modules_of(dist: Distribution, resolver: Resolver, target: Target) -> list[str]:
     """Names of the modules a distribution installed that import as the file RECORD
@@ -695,16 +534,6 @@ def _anchor(importer: Module, record: ImportRecord) -> Optional[str]:
     if record.anchor is None:
         return importer.package
     return importer.name if record.anchor == ANCHOR_NAME else record.anchor
-
-
-def _candidates(text: str, package: str) -> list[str]:
-    """Module names a string in `package` may mean: as written, relative to the package."""
-    if text.startswith("."):
-        try:
-            return [resolve_name(text, package)]
-        except ValueError:
-            return []
-    return [text, f"{package}.{text}"]
 
 
 def _analyze(job: tuple[bytes, tuple[int, ...], str, frozenset[str]]) -> Union[Analysis, ScanError]:

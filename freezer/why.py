@@ -4,7 +4,7 @@
 The table travels in the archive (manifest key ``reasons``) but the runtime never
 reads it.  It is a zlib-compressed marshal'd dict:
 
-- ``modules``: {module: (how, source, detail)}, graph.Reason's fields for the reason
+- ``modules``: {module: (how, source, detail)}, reasons.Reason's fields for the reason
   that explains the module best (graph.Graph.why); following `source` from module
   to module leads back to the entry;
 - ``files``: {archive path: (how, owner)}, files.Files.why;
@@ -22,22 +22,26 @@ from typing import Any, Optional
 
 from . import files as filing
 from . import graph as graphs
+from .reasons import (
+    DATA, DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, LISTING, NATIVE, PACKAGE, PLUGIN, PREFIX,
+    STRING, Reason,
+)
 from .resolver import resolve_name
 from .runtime import boot
 
 _TELL = {
-    graphs.IMPORT: "imported by {source}",
-    graphs.STRING: "named by the string {detail!r} in {source}",
-    graphs.PREFIX: "imported by a name starting {detail!r} in {source}",
-    graphs.LISTING: "{source} lists its package's modules",
-    graphs.PLUGIN: "an entry point of the group {detail!r}, which {source} names",
-    graphs.NATIVE: "named in the bytes of the extension module {source}",
-    graphs.DATA: "named in {source}'s data file {detail}",
-    graphs.HOOK: "a hook of {source} includes {detail!r}",
-    graphs.DISTRIBUTION: "its distribution {detail!r} travels whole (reached through {source})",
-    graphs.PACKAGE: "the app's package {detail!r} travels whole",
-    graphs.INCLUDE: "--include {source}",
-    graphs.ENTRY: "the entry point ({source})",
+    IMPORT: "imported by {source}",
+    STRING: "named by the string {detail!r} in {source}",
+    PREFIX: "imported by a name starting {detail!r} in {source}",
+    LISTING: "{source} lists its package's modules",
+    PLUGIN: "an entry point of the group {detail!r}, which {source} names",
+    NATIVE: "named in the bytes of the extension module {source}",
+    DATA: "named in {source}'s data file {detail}",
+    HOOK: "a hook of {source} includes {detail!r}",
+    DISTRIBUTION: "its distribution {detail!r} travels whole (reached through {source})",
+    PACKAGE: "the app's package {detail!r} travels whole",
+    INCLUDE: "--include {source}",
+    ENTRY: "the entry point ({source})",
 }
 
 
@@ -50,18 +54,16 @@ def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
         if name in graph.owners:
             by_dist.setdefault(graph.owners[name], ([], []))[0].append(name)
     for path, (how, owner) in sorted(extras.why.items()):
-        if path in extras.data:
-            dist = graph.owners.get(owner, "") if how in (filing.PACKAGE_DATA,
-                                                          filing.EXTENSION_MODULE) else owner
-            if dist:
-                by_dist.setdefault(dist, ([], []))[1].append(path)
+        dist = owner if how in filing.BY_DISTRIBUTION else graph.owners.get(owner, "")
+        if path in extras.data and dist:
+            by_dist.setdefault(dist, ([], []))[1].append(path)
     data = {"modules": modules, "files": {path: extras.why[path] for path in sorted(extras.data)},
             "distributions": {dist: (tuple(names), tuple(paths))
                               for dist, (names, paths) in sorted(by_dist.items())}}
     return zlib.compress(marshal.dumps(data), 9)
 
 
-def _fields(reason: graphs.Reason) -> tuple[str, str, str]:
+def _fields(reason: Reason) -> tuple[str, str, str]:
     return reason.how, reason.source, reason.detail
 
 
@@ -80,7 +82,10 @@ def chain(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> list[
     files = reasons["files"]
     if name in files:
         how, owner = files[name]
-        if how in (filing.PACKAGE_DATA, filing.EXTENSION_MODULE):
+        if how == filing.APP_FILE:
+            lines.append(f"{name}: {how}")
+            name = owner
+        elif how not in filing.BY_DISTRIBUTION:
             lines.append(f"{name}: {how} of {owner}")
             name = owner
         else:  # a distribution's: go on from the module that made it travel
@@ -95,10 +100,10 @@ def chain(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> list[
             lines.append(f"{name}: (no reason recorded)")
             break
         text = _TELL.get(how, how).format(source=source, detail=detail)
-        if how == graphs.IMPORT:
+        if how == IMPORT:
             text += _import_line(archive, source, name)
         lines.append(f"{name}: {text}")
-        name = source if how not in (graphs.ENTRY, graphs.INCLUDE, graphs.PACKAGE) else ""
+        name = source if how not in (ENTRY, INCLUDE, PACKAGE) else ""
     return lines
 
 
