@@ -353,7 +353,8 @@ class _Builder:
             if isinstance(result, ScanError):  # an error only if a firm import reaches it
                 self.unparsed[modules[index].name] = (f"{modules[index].spec.origin}:"
                                                       f"{result.line}: syntax error: {result}")
-                result = Analysis([])
+                found[index] = Analysis([])
+                continue
             found[index] = result
             if self.store:
                 self.store.store(keys[index], to_data(result))

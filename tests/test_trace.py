@@ -145,8 +145,9 @@ def test_trace_fails_on_a_file_beside_a_bundled_package_or_the_script(tmp_path: 
             import os, sys
             import skins
             print(skins.load("dark"))
-            if sys.argv[1:] == ["settings"]:
-                with open(os.path.join(os.path.dirname(__file__), "settings.ini")) as file:
+            if sys.argv[1:] == ["settings"]:  # a name no string spells: not detected
+                name = "settings" + ".ini"
+                with open(os.path.join(os.path.dirname(__file__), name)) as file:
                     print(file.read().strip())
         """,
         "skins/__init__.py": """
