@@ -26,6 +26,8 @@ _RUNTIME_DIR = Path(boot.__file__).parent
 _BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
 _RUNTIME_NAMES = {short: f"{boot.RUNTIME_PACKAGE}.{short}" for short in boot.RUNTIME_MODULES}
 _LAMBDA_BOOTSTRAP = "<lambda bootstrap>"  # compiled to the handler module of a Lambda package
+# What AWS's Python runtimes provide beside the standard library: a handler may rely on it.
+_LAMBDA_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "awslambdaric"})
 _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 
@@ -295,7 +297,8 @@ def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Targe
         elif missing.reason != "not found":
             where = _where(missing.filename, missing.line)
             errors.append(f"{where}: {missing.reason} ({missing.name!r} in {missing.importer})")
-        elif missing.importer == entry and missing.top_level:
+        elif missing.importer == entry and missing.top_level and not (
+                options.aws_lambda and missing.name.partition(".")[0] in _LAMBDA_PROVIDED):
             at_start.append(missing)
         else:
             top = missing.name.partition(".")[0]

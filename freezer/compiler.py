@@ -88,7 +88,9 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
     return blobs
 
 
-_WORKER_ID = cache.key(_WORKER, PYC_FLAGS)
+# `-c` puts the current folder first on sys.path: drop it before anything imports.
+_UNPATHED = "import sys; del sys.path[0]\n"
+_WORKER_ID = cache.key(_UNPATHED, _WORKER, PYC_FLAGS, "PYTHONHASHSEED=0")
 
 
 def _key(target: Target, job: Job) -> str:
@@ -104,9 +106,15 @@ def _run_worker(target: Target, share: list[Job]) -> list[tuple[str, bytes, Opti
 
 def run_in_target(target: Target, script: str, request: bytes, doing: str, *args: str) -> bytes:
     """Run `script` in the target interpreter with `request` on stdin; its stdout.
-    CompileError with the script's last line of stderr if it fails."""
-    proc = subprocess.run([target.executable, "-I", "-S", "-c", script, *args],
-                          input=request, capture_output=True)
+    CompileError with the script's last line of stderr if it fails.
+
+    As isolated as `-I` (no user site, no PYTHON* variables, no current folder on
+    sys.path) but with a fixed hash seed: marshal writes a frozenset constant
+    (`x in {"a", "b", "c"}`) in iteration order, which follows the seed, and the
+    same inputs must give the same bytes."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    proc = subprocess.run([target.executable, "-s", "-S", "-c", _UNPATHED + script, *args],
+                          input=request, capture_output=True, env={**env, "PYTHONHASHSEED": "0"})
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise CompileError(f"{doing} with {target.executable} failed: {detail[0]}")
@@ -116,7 +124,8 @@ def run_in_target(target: Target, script: str, request: bytes, doing: str, *args
 def run_cached(target: Target, script: str, request: bytes, doing: str,
                store: Optional[Cache]) -> bytes:
     """run_in_target's answer, kept in the cache under the script, target and request."""
-    name = cache.key("run", script, target.executable, target.magic, request)
+    name = cache.key("run", _UNPATHED, script, target.executable, target.magic, request,
+                     "PYTHONHASHSEED=0")
     answer = store.load(name) if store else None
     if answer is None:
         answer = run_in_target(target, script, request, doing)

@@ -200,7 +200,15 @@ class _Builder:
         """Add `name` and its parents (reached the same way), recording `reason`;
         None when it (or a parent) is not found.  `scan` False carries the module
         without reading it (a whole distribution's modules analysis did not reach)."""
-        module = self.graph.modules.get(name) or self._create(name, reason, spec, scan)
+        module = self.graph.modules.get(name)
+        if module is None:
+            module = self._create(name, reason, spec, scan)
+        elif module.extra and scan and name not in self.unparsed:  # analysis reaches it now
+            parent = name.rpartition(".")[0]
+            if parent:
+                self.add(parent, reason)
+            module = self.graph.modules[name] = replace(module, extra=False)
+            self._scan(module)
         if module is not None:
             reasons = self.graph.reasons.setdefault(name, {})
             known = reasons.get((reason.how, reason.source))
@@ -224,16 +232,8 @@ class _Builder:
         bundled = not stdlib and spec.kind in (SOURCE, BYTECODE, NAMESPACE, EXTENSION)
         module = Module(name, spec, bundled, stdlib, extra=not scan)
         self.graph.modules[name] = module
-        if scan and spec.kind == SOURCE and (bundled or stdlib):
-            self.queue.append(name)
-        if scan and bundled and spec.kind == EXTENSION:
-            twin = _source_twin(spec.origin)
-            if twin is not None:
-                self.twins[name] = twin
-                self.queue.append(name)
-            self.add_all(self.hints.in_extension(name, module.package, spec))
-        if scan and bundled and spec.is_package and spec.kind != NAMESPACE:
-            self.add_all(self.hints.in_data(name, spec.origin))
+        if scan:
+            self._scan(module)
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
@@ -245,6 +245,20 @@ class _Builder:
                 for found in self.hints.matches(pattern):
                     self.add(found, Reason(HOOK, name, pattern))
         return module
+
+    def _scan(self, module: Module) -> None:
+        """Queue a module for analysis, and add what its bytes or data files name."""
+        spec = module.spec
+        if spec.kind == SOURCE and (module.bundled or module.stdlib):
+            self.queue.append(module.name)
+        if module.bundled and spec.kind == EXTENSION:
+            twin = _source_twin(spec.origin)
+            if twin is not None:
+                self.twins[module.name] = twin
+                self.queue.append(module.name)
+            self.add_all(self.hints.in_extension(module.name, module.package, spec))
+        if module.bundled and spec.is_package and spec.kind != NAMESPACE:
+            self.add_all(self.hints.in_data(module.name, spec.origin))
 
     def add_all(self, found: Iterable[tuple[str, Reason]]) -> None:
         for name, reason in found:

@@ -222,3 +222,23 @@ def test_why_names_a_hint_and_refuses_unknown_names(tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (f"Error: {out}: holds no module or file 'nosuch'; "
                                       "`freeze inspect` lists them")
+
+
+def test_a_carried_module_that_analysis_reaches_later_is_scanned(tmp_path: Path) -> None:
+    """helper travels whole because front requires it; a hook then brings helper.late,
+    whose import of the already carried helper.aaa makes that module analysed too:
+    its own import of another distribution is followed."""
+    site = tmp_path / "site"
+    install_fake(site, "front", {"front.py": "X = 1\n"}, requires=("helper",))
+    install_fake(site, "helper", {"helper/__init__.py": "", "helper/aaa.py": "import third\n",
+                                  "helper/late.py": "import helper.aaa\n"})
+    install_fake(site, "third", {"third.py": "Y = 2\n"})
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import front\n",
+        "pyproject.toml": '[tool.freeze.hooks.helper]\ninclude = ["helper.late"]\n',
+    })
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "--path", site, "-o", out, cwd=src).returncode == 0
+    assert "third" in {m["name"] for m in inspect_json(out)["modules"]}
+    assert freeze("why", out, "third").stdout.splitlines()[0] == \
+        "third: imported by helper.aaa at helper/aaa.py:1"

@@ -189,3 +189,16 @@ def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                                           r"limit for a function; leave out"):
         awslambda.write(tmp_path / "big.zip", files)
     assert not (tmp_path / "big.zip").exists()
+
+
+def test_a_handler_that_cannot_start_fails_but_the_runtime_provides_boto3(tmp_path: Path) -> None:
+    """An import the handler's init runs that resolves nowhere fails the build; the
+    managed runtime's own packages (awslambdaric, boto3) are only a warning."""
+    src = write_tree(tmp_path, {"lambda_function.py": "import awslambdaric\nimport nowhere_xyz\n"})
+    failed = freeze("build", "lambda_function.py", "--lambda", "-o", tmp_path / "f.zip", cwd=src)
+    assert failed.returncode == 2
+    assert "cannot find module 'nowhere_xyz', which the entry imports as it starts" in failed.stderr
+    (src / "lambda_function.py").write_text("import awslambdaric\n")
+    built = freeze("build", "lambda_function.py", "--lambda", "-o", tmp_path / "f.zip", cwd=src)
+    assert built.returncode == 0, built.stderr
+    assert "warning: lambda_function.py:1: cannot find module 'awslambdaric'" in built.stderr
