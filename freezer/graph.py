@@ -414,8 +414,8 @@ class _Builder:
             for name in todo:
                 done.add(name)
                 self.graph.carried.add(name)
-                reason = Reason(DISTRIBUTION, first.get(name) or self._requirer(name, first,
-                                                                               by_name), name)
+                source = first.get(name) or _requirer(name, first, installed)
+                reason = Reason(DISTRIBUTION, source, name)
                 for module in _modules_of(by_name[name], self.resolver, self.target):
                     self.add(module, reason, scan=False)
             self._carry_own_packages(where)
@@ -431,14 +431,6 @@ class _Builder:
                 self.graph.owners[name] = dist.name
                 first.setdefault(dist.name, name)
         return first
-
-    def _requirer(self, name: str, first: Mapping[str, str],
-                  by_name: Mapping[str, Distribution]) -> str:
-        """A bundled module of a distribution that requires `name` (transitively)."""
-        for owner, module in sorted(first.items()):
-            if name in required(list(by_name.values()), [owner]):
-                return module
-        return ""
 
     def _carry_own_packages(self, where: Mapping[str, Distribution]) -> None:
         """The app's own top-level packages (no distribution installed them) whole."""
@@ -515,6 +507,14 @@ class _Builder:
             raise EntryError(f"--include {pattern}: matches no module")
         for name in found:
             self.add(name, reason)
+
+def _requirer(name: str, first: Mapping[str, str], installed: Sequence[Distribution]) -> str:
+    """A bundled module of a distribution that requires `name` (transitively)."""
+    for owner, module in sorted(first.items()):
+        if name in required(installed, [owner]):
+            return module
+    return ""
+
 
 def _modules_of(dist: Distribution, resolver: Resolver, target: Target) -> list[str]:
     """Names of the modules a distribution installed that import as the file RECORD
