@@ -833,13 +833,14 @@ class _UsageFinder(_Visitor):
 
     def file_owners(self) -> tuple[list[str], bool]:
         """The modules whose __file__ builds paths here, and whether some X of an
-        `X.__file__` may be a module the scanner cannot name."""
+        `X.__file__` is bound here to a module the scanner cannot name
+        (`import_module(name)`, `sys.modules[key]`): most likely one of its own."""
         found: list[str] = []
         unknown = False
         for owner in self._owners:
             modules = self._modules(owner, 0)
             found.extend(module for module in modules if module)
-            unknown = unknown or "" in modules or not modules
+            unknown = unknown or "" in modules
         return found, unknown
 
     def _modules(self, binding: Binding, depth: int) -> set[str]:
@@ -856,7 +857,10 @@ class _UsageFinder(_Visitor):
                 rest = "".join(f".{part}" for part in parts[end:])
                 return {module + rest if module else "" for bound in bindings
                         for module in self._modules(bound, depth + 1)}
-        return {""}
+        # Bound nowhere here (a parameter, a loop variable): a module from elsewhere,
+        # whose package extracting this one would not bring (rich's traceback takes
+        # the folders of the modules it is given to filter frames by).
+        return set()
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
