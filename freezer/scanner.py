@@ -40,6 +40,7 @@ _REAL_FILE_CALLS = frozenset({"importlib.resources.path", "resources.path",
 # module locates files beside itself.
 _PATH_CALLS = frozenset({"dirname", "abspath", "realpath", "join", "split", "normpath",
                          "Path", "PurePath", "PosixPath"})
+_STRING_METHODS = frozenset({"join", "split"})  # path builders that strings have too
 # re's functions that compile their first argument, and where each takes `flags`.
 _REGEX_CALLS = {"compile": 1, "match": 2, "fullmatch": 2, "search": 2, "findall": 2,
                 "finditer": 2, "split": 3, "sub": 4, "subn": 4}
@@ -750,12 +751,12 @@ class _UsageFinder(_Visitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node)
-        self._path_calls += _is_path_call(callee)
+        self._path_calls += _is_path_call(node)
         if callee == "as_file" or get_full_name_for_node(node.func) in _REAL_FILE_CALLS:
             self.reads_own_files = True
         if callee in ("iter_modules", "walk_packages"):
             self.lists_own_modules = True
-        if not _is_path_call(callee) and any(_is_own_folder(arg.value) for arg in node.args):
+        if not _is_path_call(node) and any(_is_own_folder(arg.value) for arg in node.args):
             self.lists_own_folder = True
         if get_full_name_for_node(node.func) in _FINDER_CALLS:
             self.adds_finder = True
@@ -769,7 +770,7 @@ class _UsageFinder(_Visitor):
                 self.named_packages.append(package)
 
     def leave_Call(self, original_node: cst.Call) -> None:
-        self._path_calls -= _is_path_call(self._callee(original_node))
+        self._path_calls -= _is_path_call(original_node)
 
     @property
     def lists_own_package(self) -> bool:
@@ -914,9 +915,15 @@ def _is_own_folder(node: cst.BaseExpression) -> bool:
             and node.value.value == "__path__")
 
 
-def _is_path_call(callee: str) -> bool:
+def _is_path_call(node: cst.Call) -> bool:
     """os.path's path builders, and pathlib's classes and their subclasses, which
-    end in Path by convention (sphinx: `_StrPath(__file__).resolve().parent`)."""
+    end in Path by convention (sphinx: `_StrPath(__file__).resolve().parent`).
+    `join` and `split` count only as os.path's (or imported bare): a string's
+    `basename(m.__file__).split(".")` reads no file."""
+    full = get_full_name_for_node(node.func) or ""
+    callee = full.rpartition(".")[2]
+    if callee in _STRING_METHODS:
+        return full == callee or full.endswith(f"path.{callee}")
     return callee in _PATH_CALLS or callee.endswith("Path")
 
 

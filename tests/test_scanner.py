@@ -923,3 +923,17 @@ def test_frozen_file_readers_find_their_files(tmp_path: Path) -> None:
     assert expected.stdout == "{\"one\": 1} | two | three\n['length 9', 'spaces 1']\n"
     frozen = run_frozen(archive, tmp_path=tmp_path)
     assert (frozen.returncode, frozen.stdout) == (0, expected.stdout), frozen.stderr
+
+
+@pytest.mark.parametrize("source, reads", [
+    ("import os\nfrom pkg import md\nprint(os.path.basename(md.__file__).split('.'))\n", ()),
+    ("import os\nfrom pkg import md\nX = os.path.join(os.path.dirname(md.__file__), 'x')\n",
+     ("pkg.md",)),
+    ("from os.path import join, split\nX = split(join('a', md.__file__))\nimport pkg.md as md\n",
+     ("pkg.md",)),
+])
+def test_only_os_paths_join_and_split_build_paths(source: str, reads: tuple[str, ...]) -> None:
+    """A string's own split or join of a module's file name reads no file (a driver
+    printing which extension `md.__file__` ends in extracted its package)."""
+    from freezer.scanner import analyze
+    assert analyze(source, version=(3, 11, 7), platform="linux").named_packages == reads
