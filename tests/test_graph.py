@@ -472,10 +472,11 @@ def test_rust_modules_bring_the_required_packages_they_name(target: Target, tmp_
 
 def test_modules_whose_file_builds_paths_are_extracted(target: Target, tmp_path: Path) -> None:
     """`X.__file__` names X's package, through the names it was bound to; a module it
-    cannot name is most likely its own package's; a module running files by path
-    takes its whole top-level package, every module of it included."""
+    cannot name is most likely its own package's, unless it is bound nowhere in the
+    module (a parameter: the caller's module); a module running files by path takes
+    its whole top-level package, every module of it included."""
     tree = write_tree(tmp_path, {
-        "app.py": "import pkg, lint.run, guess.deep.mod\n",
+        "app.py": "import pkg, lint.run, guess.deep.mod, caller\n",
         "pkg/__init__.py": """
             import os
             from . import v4 as v
@@ -495,9 +496,11 @@ def test_modules_whose_file_builds_paths_are_extracted(target: Target, tmp_path:
         "lint/rules/unused.py": "",
         "guess/__init__.py": "",
         "guess/deep/__init__.py": "",
-        "guess/deep/mod.py": "import os\ndef where(m):\n    return os.path.dirname(m.__file__)\n",
+        "guess/deep/mod.py": ("import importlib, os\nm = importlib.import_module(NAME)\n"
+                              "def where():\n    return os.path.dirname(m.__file__)\n"),
+        "caller/__init__.py": "import os\ndef where(m):\n    return os.path.dirname(m.__file__)\n",
     })
     graph = graph_of(target, tree)
     assert {"pkg.v4", "pkg.helpers", "lint", "guess"} <= graph.extract
     assert {"lint.rules", "lint.rules.unused"} <= bundled_names(graph)
-    assert "pkg" not in graph.extract
+    assert "pkg" not in graph.extract and "caller" not in graph.extract
