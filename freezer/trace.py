@@ -18,6 +18,7 @@ has it, naming the option that makes it travel (``check``).
 from __future__ import annotations
 
 import fnmatch
+import glob
 import marshal
 import os
 import shlex
@@ -114,6 +115,11 @@ def check(trace: Trace, environment: Environment) -> None:
     modules = {name: arguments for arguments, name in reversed(trace.missing_modules)}
     paths = {(path, extracted): arguments
              for arguments, path, extracted in reversed(trace.missing_paths)}
+    # A glob lists the folders its pattern names; whether it missed anything is
+    # what its pattern matches in the build environment (nothing: the same answer).
+    globs = [path for path, _ in paths if glob.has_magic(path)]
+    paths = {key: arguments for key, arguments in paths.items()
+             if not any(pattern.startswith(key[0] + "/") for pattern in globs)}
     errors = [_module_error(arguments, name, environment)
               for name, arguments in reversed(modules.items())]
     errors += [_path_error(arguments, path, extracted, environment)
@@ -157,7 +163,7 @@ def _path_error(arguments: str, path: str, extracted: bool,
     rest = path[len(folder) + 1:] if folder else path
     candidates = [os.path.join(place, *filter(None, rest.split("/")))
                   for place in _folders(package, environment.graph)]
-    source = next((candidate for candidate in candidates if os.path.exists(candidate)), None)
+    source = next((candidate for candidate in candidates if _exists(candidate)), None)
     if source is None:
         return None
     where = "its extraction folder" if extracted else "the archive"
@@ -167,6 +173,11 @@ def _path_error(arguments: str, path: str, extracted: bool,
         return f"{said}: add --extract {package.name}"
     destination = path.rpartition("/")[0] or "."
     return f"{said}: add --add-data {source}:{destination}"
+
+
+def _exists(path: str) -> bool:
+    """Whether the file or folder is there; for a glob pattern, whether it matches."""
+    return bool(glob.glob(path)) if glob.has_magic(path) else os.path.exists(path)
 
 
 def _package_holding(path: str, graph: Graph) -> Optional[Module]:

@@ -132,8 +132,9 @@ def write_trace(loader, path):
         marshal.dump(report, file)
 
 
-# Audit events naming a path a trace run looks for (os.stat has none).
-_PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
+# Audit events naming a path a trace run looks for (os.stat has none); a glob's
+# pattern is reported as it is (the build checks what it matches there).
+_PATH_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob"})
 
 
 class MissRecorder:
@@ -173,7 +174,9 @@ class MissRecorder:
     def report(self):
         """The modules not found that no finder after this one served later, and
         (archive path, in the extraction folder) of the paths that could not be
-        there: nothing inside the archive is a real file."""
+        there: nothing inside the archive is a real file; a glob pattern in the
+        extraction folder counts when it matched nothing."""
+        from glob import glob, has_magic
         modules = sorted(self._modules - sys.modules.keys())
         root = self._root()
         paths = []
@@ -181,7 +184,8 @@ class MissRecorder:
             path = os.path.normpath(path)
             if path.startswith(self._loader.prefix):
                 paths.append((path[len(self._loader.prefix):].replace(os.sep, "/"), False))
-            elif root and path.startswith(root + os.sep) and not os.path.exists(path):
+            elif root and path.startswith(root + os.sep) and not (
+                    glob(path) if has_magic(path) else os.path.exists(path)):
                 paths.append((path[len(root) + 1:].replace(os.sep, "/"), True))
         return modules, paths
 

@@ -217,3 +217,32 @@ def test_check_names_what_the_build_could_have_added(tmp_path: Path) -> None:
         f"({tree / 'other' / 'y.txt'}): add --extract other")
     assert error(paths=[("", "pkg/data/x.txt", True)]).endswith(
         f"add --add-data {tree / 'pkg' / 'data' / 'x.txt'}:pkg/data")
+
+
+def test_a_glob_that_matches_nothing_in_the_build_environment_is_no_miss(tmp_path: Path) -> None:
+    """sqlfluff globs its rules folder for legacy `L*.py` files that no longer exist:
+    nothing to find unfrozen either, so the trace passes; once such a file exists,
+    the archive's glob finds nothing where the venv's finds it, and the build fails."""
+    files = {
+        "main.py": "import pkg.core, pkg.plugins\nprint(pkg.core.legacy(), pkg.plugins.NAME)\n",
+        "pkg/__init__.py": "",
+        "pkg/core/__init__.py": """
+            import os
+            from glob import glob
+            def legacy():
+                here = os.path.dirname(__file__)
+                return [os.path.basename(p) for p in glob(os.path.join(here, "..", "plugins",
+                                                                         "L*.py"))]
+        """,
+        "pkg/plugins/__init__.py": "NAME = 'plugins'\n",
+        "pkg/plugins/extra/__init__.py": "",
+    }
+    src = write_tree(tmp_path / "src", files)
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "main.py", "--trace", "", "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    assert run_frozen(out, tmp_path=tmp_path).stdout == "[] plugins\n"
+    write_tree(src, {"pkg/plugins/L001.py": ""})
+    failed = freeze("build", "main.py", "--trace", "", "-o", out, cwd=src)
+    assert failed.returncode == 2
+    assert failed.stderr.strip().endswith("add --extract pkg"), failed.stderr
