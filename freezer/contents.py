@@ -115,7 +115,7 @@ def explain(path: Path, name: str) -> list[str]:
         if name in archive.manifest[boot.MANIFEST_EXTERNAL]:
             return [f"{name}: not in the archive: the Python installation provides it "
                     f"({archive.manifest[boot.MANIFEST_EXTERNAL][name]})"]
-        raise FreezeError(f"{path}: holds no module or file {name!r}; `freeze inspect` lists them")
+        raise FreezeError(f"{path}: holds no module or file {name!r}; `freeze inspect --json` lists them")
 
 
 def verify(path: Path) -> list[str]:

@@ -221,7 +221,7 @@ def test_why_names_a_hint_and_refuses_unknown_names(tmp_path: Path) -> None:
     unknown = freeze("why", out, "nosuch")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (f"Error: {out}: holds no module or file 'nosuch'; "
-                                      "`freeze inspect` lists them")
+                                      "`freeze inspect --json` lists them")
 
 
 def test_a_carried_module_that_analysis_reaches_later_is_scanned(tmp_path: Path) -> None:
