@@ -130,7 +130,9 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         engine, table = layout.regexes
         entries = {}
         for (pattern, flags), arguments in table.items():
-            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)))
+            # Version 2 writes no references or interning marks: those follow what the
+            # build process did before (with the cache, "{" arrives interned), not the value.
+            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)), 2)
             entries[pattern, flags] = (*payload.put(entry), boot.digest(entry))
         index = marshal.dumps(boot.pack_regex_index(entries))
         regexes = (*payload.put(index), boot.digest(index), engine)
