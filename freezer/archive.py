@@ -130,7 +130,9 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         engine, table = layout.regexes
         entries = {}
         for (pattern, flags), arguments in table.items():
-            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)))
+            # Version 2 writes no references or interning marks: those follow what the
+            # build process did before (with the cache, "{" arrives interned), not the value.
+            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)), 2)
             entries[pattern, flags] = (*payload.put(entry), boot.digest(entry))
         index = marshal.dumps(boot.pack_regex_index(entries))
         regexes = (*payload.put(index), boot.digest(index), engine)
@@ -152,7 +154,10 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_MODULES: boot.pack_records(module_records),
         boot.MANIFEST_EXTERNAL: dict(sorted(layout.external.items())),
         boot.MANIFEST_FILES: file_records,
-        boot.MANIFEST_EXTRACT: (key.hex(), real, layout.shipped, frozenset(extract) & inits),
+        # Sorted tuples, not sets: before 3.11 marshal writes a set in iteration order,
+        # which follows this process's hash seed, and a build must be reproducible.
+        boot.MANIFEST_EXTRACT: (key.hex(), tuple(sorted(real)), layout.shipped,
+                                tuple(sorted(frozenset(extract) & inits))),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,

@@ -76,6 +76,7 @@ def describe(path: Path) -> dict[str, Any]:
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
         _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
+        extracted = frozenset(paths)
         generated = manifest[boot.MANIFEST_GENERATED]
         reasons = why.read(archive)
         return {
@@ -94,10 +95,10 @@ def describe(path: Path) -> dict[str, Any]:
             "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
             "external": manifest[boot.MANIFEST_EXTERNAL],
             "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
-                       "extract": path in manifest[boot.MANIFEST_EXTRACT][1]}
+                       "extract": path in extracted}
                       for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
             # A Lambda package's files that are real files beside the archive, not in it.
-            "shipped": sorted(paths | inits) if folder else [],
+            "shipped": sorted((*paths, *inits)) if folder else [],
             # Per carried distribution: modules, files, bytes in the archive, files extracted.
             "distributions": why.totals(archive, reasons) if reasons else {},
         }

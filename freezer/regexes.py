@@ -65,8 +65,10 @@ def compile_patterns(target: Target, patterns: Iterable[Pattern],
     ordered = sorted(set(patterns), key=lambda item: (isinstance(item[0], bytes), item))
     if not ordered:
         return None
-    data = run_cached(target, _WORKER, marshal.dumps(ordered), "compiling regular expressions",
-                      store)
+    # Version 2, as the archive's entries: the request (and so the cache key and the
+    # table's keys) must not depend on which patterns this process happened to intern.
+    data = run_cached(target, _WORKER, marshal.dumps(ordered, 2),
+                      "compiling regular expressions", store)
     key, table = marshal.loads(data)
     return key, table
 

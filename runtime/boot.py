@@ -49,7 +49,7 @@ MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
 MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
-MANIFEST_EXTRACT = "extract"  # (key, frozenset of paths, folder, frozenset of inits): see below
+MANIFEST_EXTRACT = "extract"  # (key, sorted paths, folder, sorted inits): see below
 MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) or None: see
 # pack_regex_index
 # (offset, size, digest, {module: names of the builtins it calls}) or None: code that
@@ -70,7 +70,8 @@ PREFIX_FOLDER = ".prefix"  # not a module name: cannot collide with a package
 # shipped that way are not in the payload.  The paths are files that must be real:
 # their modules' __file__ points there.  The inits are the __init__ modules of the
 # packages above them, written beside them so that the folder is a tree of packages;
-# those modules still load from the archive.
+# those modules still load from the archive.  Both are sorted tuples, not sets:
+# before 3.11 marshal writes a set in hash order, which would make builds differ.
 
 ENTRY_SCRIPT = "script"
 ENTRY_MODULE = "module"

@@ -102,7 +102,7 @@ class Extractor:
         the import lock, so a thread that imported anything would deadlock.
         """
         items = [(os.path.join(root, *path.split("/")), self.read(path))
-                 for path in sorted(self.paths | self.inits)]
+                 for path in sorted(self.paths + self.inits)]
         for folder in sorted({os.path.dirname(target) for target, _ in items}):
             os.makedirs(folder, exist_ok=True)
 

@@ -210,7 +210,7 @@ class ArchiveLoader:
         self.archive = archive
         self.prefix = archive.path + "/"
         self._records = archive.modules
-        self._extracted = archive.manifest[MANIFEST_EXTRACT][1]  # see extractor
+        self._extracted = frozenset(archive.manifest[MANIFEST_EXTRACT][1])  # see extractor
         self._extractor = self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         tracing = archive.manifest[MANIFEST_TRACE]

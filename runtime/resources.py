@@ -33,7 +33,7 @@ class Tree:
         for path in self.files:
             self._add(path)
         self._shipped = archive.shipped_folder()
-        self.shipped = archive.manifest[MANIFEST_EXTRACT][1] if self._shipped else frozenset()
+        self.shipped = frozenset(archive.manifest[MANIFEST_EXTRACT][1] if self._shipped else ())
         for path in self.shipped:
             self._add(path)
 

@@ -64,6 +64,7 @@ class Case:
     module: Optional[str] = None  # a package in drivers/, run with -m
     console_script: Optional[str] = None  # an installed console script, frozen with -c
     slow: bool = True
+    since: tuple[int, int] = (3, 10)  # the oldest Python with the wheels the case is about
 
     def build_args(self) -> list[str]:
         if self.script is not None:
@@ -115,6 +116,7 @@ CASES = (
         (Run(stdout_has="compiled: True True builtin_function_or_method"),),
         script="tomli_parse.py",
         slow=False,
+        since=(3, 11),  # tomli publishes no compiled wheel for 3.10, only the pure one
     ),
     Case(
         "charset-normalizer",
@@ -225,6 +227,9 @@ POLICIES = ("", "lazy", "traced")
 
 def _param(case: Case, policy: str) -> object:
     marks = [pytest.mark.slow] if case.slow else []
+    if sys.version_info < case.since:
+        marks.append(pytest.mark.skip(reason="{}: no wheel before Python {}.{}".format(
+            case.id, *case.since)))
     return pytest.param(case, policy, id=f"{case.id}-{policy}" if policy else case.id, marks=marks)
 
 
