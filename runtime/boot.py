@@ -37,7 +37,8 @@ LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, 
 # Runtime modules.  Every process runs the last two, in order, at start; the others
 # run when first asked for (runtime_module): most apps never need them.  Each may
 # import only boot and the modules before it.
-RUNTIME_MODULES = ("extract", "resources", "children", "generated", "importer", "entry")
+RUNTIME_MODULES = ("extract", "resources", "children", "generated", "trace", "importer",
+                   "entry")
 RUNTIME_AT_START = RUNTIME_MODULES[-2:]
 
 # Manifest keys.
