@@ -153,18 +153,11 @@ def _interpreter(options: Options, notes: list[str]) -> str:
         return options.python
     venv = os.environ.get("VIRTUAL_ENV", "")
     python = os.path.join(venv, "bin", "python")
-    if venv and os.path.isfile(python) and not _same_environment(venv, sys.prefix):
+    if venv and os.path.isfile(python) and not _same_file(venv, sys.prefix):
         notes.append(f"using the active virtual environment's {python} (VIRTUAL_ENV); "
                      "give --python to choose another")
         return python
     return sys.executable
-
-
-def _same_environment(one: str, other: str) -> bool:
-    try:
-        return os.path.samefile(one, other)
-    except OSError:
-        return False
 
 
 def _compile(tgt: target.Target, modules: graph.Graph, aws_lambda: bool,
@@ -435,10 +428,11 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
     return appfiles.summary(found)
 
 
-def _same_file(output: Path, path: str) -> bool:
-    """Whether writing `output` would replace the existing file `path` (or its link)."""
+def _same_file(one: os.PathLike[str] | str, other: str) -> bool:
+    """Whether both name one existing file or folder (through links): writing `one`
+    would replace `other`, or a venv is the one running freeze."""
     try:
-        return os.path.samefile(output, path)
+        return os.path.samefile(one, other)
     except OSError:
         return False
 

@@ -90,7 +90,8 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
 
 # `-c` puts the current folder first on sys.path: drop it before anything imports.
 _UNPATHED = "import sys; del sys.path[0]\n"
-_WORKER_ID = cache.key(_UNPATHED, _WORKER, PYC_FLAGS, "PYTHONHASHSEED=0")
+_SEEDED = {"PYTHONHASHSEED": "0"}  # see run_in_target
+_WORKER_ID = cache.key(_UNPATHED, _WORKER, PYC_FLAGS, repr(_SEEDED))
 
 
 def _key(target: Target, job: Job) -> str:
@@ -114,7 +115,7 @@ def run_in_target(target: Target, script: str, request: bytes, doing: str, *args
     same inputs must give the same bytes."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     proc = subprocess.run([target.executable, "-s", "-S", "-c", _UNPATHED + script, *args],
-                          input=request, capture_output=True, env={**env, "PYTHONHASHSEED": "0"})
+                          input=request, capture_output=True, env={**env, **_SEEDED})
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise CompileError(f"{doing} with {target.executable} failed: {detail[0]}")
@@ -125,7 +126,7 @@ def run_cached(target: Target, script: str, request: bytes, doing: str,
                store: Optional[Cache]) -> bytes:
     """run_in_target's answer, kept in the cache under the script, target and request."""
     name = cache.key("run", _UNPATHED, script, target.executable, target.magic, request,
-                     "PYTHONHASHSEED=0")
+                     repr(_SEEDED))
     answer = store.load(name) if store else None
     if answer is None:
         answer = run_in_target(target, script, request, doing)

@@ -118,8 +118,8 @@ class Graph:
     packages to extract, packages whose files the runtime serves, single real files.
 
     `reasons` holds every way each module was reached, `why` the one that explains
-    it best (on the shortest chain of firm reasons from the entry, else the
-    shortest chain); `owners` maps a module to the distribution that installed it,
+    it best (the first a breadth-first walk of firm reasons from the roots meets,
+    else the first a walk of all reasons from there meets); `owners` maps a module to the distribution that installed it,
     and `carried` names the distributions that travel (whole, unless pruned).
     """
 

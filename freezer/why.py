@@ -60,7 +60,9 @@ def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
     data = {"modules": modules, "files": {path: extras.why[path] for path in sorted(extras.data)},
             "distributions": {dist: (tuple(names), tuple(paths))
                               for dist, (names, paths) in sorted(by_dist.items())}}
-    return zlib.compress(marshal.dumps(data), 9)
+    # Version 2 writes no interning marks or references, which follow what this process
+    # did before (a name from the analysis cache arrives interned), not the value.
+    return zlib.compress(marshal.dumps(data, 2), 9)
 
 
 def _fields(reason: Reason) -> tuple[str, str, str]:
