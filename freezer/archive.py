@@ -24,6 +24,7 @@ from typing import Optional
 from .errors import OutputError
 from .runtime import boot
 
+_RUNTIME = Path(boot.__file__).parent
 _ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
 
 
@@ -46,9 +47,10 @@ class Layout:
     entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
     # modules to load through importlib.util.LazyLoader -> lazy modules to import with each
     lazy: Mapping[str, tuple[str, ...]]
-    launcher: bytes  # the lines before the payload that make ./app.pyz run
     external: Mapping[str, str]
-    boot_code: bytes  # runtime/boot.py as a .pyc for the target
+    # runtime/boot.py as a .pyc for the target: the zip's __main__.pyc when the target is
+    # the archive's newest interpreter (a zip has room for one)
+    boot_code: bytes
     # Folder, relative to the archive's, where the extraction set is shipped as
     # real files (a Lambda package); "" extracts it to the user cache at run time.
     shipped: str = ""
@@ -67,17 +69,37 @@ class Layout:
     reasons: Optional[bytes] = None
 
 
-def launcher(python: str, shebang: Optional[str]) -> bytes:
-    """`#!shebang`, or by default a /bin/sh trampoline running `python -S` on the archive.
+def launcher(pythons: Sequence[str], shebang: Optional[str]) -> bytes:
+    """`#!shebang`, or by default a /bin/sh trampoline running `python -S` on the
+    archive: the first of `pythons` (newest first) found on PATH.
 
     -S skips `site`, which costs tens of milliseconds in a full environment and
     adds nothing a frozen app may use.  A shebang line cannot pass options
-    portably (`env -S` is not everywhere), so two lines of sh do it; Python
+    portably (`env -S` is not everywhere), so a few lines of sh do it; Python
     reading the archive as a zip ignores them like any prefix.
     """
     if shebang is not None:
         return f"#!{shebang}\n".encode()
-    return f'#!/bin/sh\nexec {python} -S "$0" "$@"\n'.encode()
+    if len(pythons) == 1:
+        return f'#!/bin/sh\nexec {pythons[0]} -S "$0" "$@"\n'.encode()
+    names = " ".join(pythons)
+    return (f'#!/bin/sh\nfor p in {names}; do command -v $p >/dev/null && exec $p -S "$0" "$@"'
+            f'; done\necho "$0: needs one of {names} on PATH" >&2; exit 127\n').encode()
+
+
+@dataclass(frozen=True)
+class Contents:
+    """One interpreter's part of an archive, written as its own manifest.  Parts
+    share the blob area: what is identical (sources, data, metadata) is stored once."""
+
+    layout: Layout
+    modules: Sequence[Member]
+    runtime: Sequence[Member]
+    files: Mapping[str, bytes]
+    # extraction_set()'s answer; `inits` the paths in it of package ``__init__``
+    # modules extracted only to complete the folder tree: they still load from the archive.
+    extract: Mapping[str, bytes]
+    inits: Set[str] = frozenset()
 
 
 class _Payload:
@@ -104,18 +126,30 @@ class _Payload:
                 source_offset, source_size)
 
 
-def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Member],
-                files: Mapping[str, bytes], extract: Mapping[str, bytes],
-                inits: Set[str] = frozenset()) -> bytes:
-    """The complete archive as bytes; `extract` is extraction_set()'s answer, and
-    `inits` the paths in it of package ``__init__`` modules that are extracted only
-    to complete the folder tree: their modules still load from the archive."""
-    real = frozenset(extract) - inits  # modules and files whose paths point there
+def build_bytes(parts: Sequence[Contents], launcher: bytes) -> bytes:
+    """The complete archive as bytes: one manifest per part (per interpreter), the
+    index of them, and the zip that starts boot (_zip_members)."""
+    payload = _Payload(launcher)
+    rows = []
+    for part in parts:
+        manifest = _manifest(payload, part)
+        rows.append((*part.layout.python, *payload.put(manifest), boot.digest(manifest)))
+    form, ordered = boot.pack_index(rows)
+    index = marshal.dumps((form, ordered))
+    newest = next(part for part in parts if part.layout.python[1] == ordered[0][1])
+    offset, size = payload.put(index)
+    trailer = boot.pack_trailer(offset, size, boot.digest(index))
+    return _append_zip(payload.data, _zip_members(parts, newest), trailer)
+
+
+def _manifest(payload: _Payload, part: Contents) -> bytes:
+    """Store `part`'s blobs in `payload` and return its marshal'd manifest."""
+    layout, modules, files, extract = part.layout, part.modules, part.files, part.extract
+    real = frozenset(extract) - part.inits  # modules and files whose paths point there
     if layout.shipped:  # the files travel beside the archive, not in it
         files = {path: data for path, data in files.items() if path not in real}
         modules = [replace(m, source=None) if m.path in real else m for m in modules]
-    payload = _Payload(layout.launcher)
-    runtime_records = {m.name: payload.record(m) for m in sorted(runtime, key=_by_name)}
+    runtime_records = {m.name: payload.record(m) for m in sorted(part.runtime, key=_by_name)}
     module_records = {m.name: payload.record(m) for m in sorted(modules, key=_by_name)}
     file_records = {}
     for path in sorted(files):
@@ -143,7 +177,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
     reasons = None
     if layout.reasons is not None:
         reasons = (*payload.put(layout.reasons), boot.digest(layout.reasons))
-    manifest = marshal.dumps({
+    return marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
         boot.MANIFEST_ENTRY: layout.entry,
@@ -157,7 +191,7 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         # Sorted tuples, not sets: before 3.11 marshal writes a set in iteration order,
         # which follows this process's hash seed, and a build must be reproducible.
         boot.MANIFEST_EXTRACT: (key.hex(), tuple(sorted(real)), layout.shipped,
-                                tuple(sorted(frozenset(extract) & inits))),
+                                tuple(sorted(frozenset(extract) & part.inits))),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
@@ -165,9 +199,6 @@ def build_bytes(layout: Layout, modules: Sequence[Member], runtime: Sequence[Mem
         boot.MANIFEST_PREFIX: any(path.startswith(boot.PREFIX_FOLDER + "/") for path in real),
         boot.MANIFEST_REASONS: reasons,
     }, 4)
-    manifest_offset, manifest_size = payload.put(manifest)
-    trailer = boot.pack_trailer(manifest_offset, manifest_size, boot.digest(manifest))
-    return _append_zip(payload.data, Path(boot.__file__).read_bytes(), layout.boot_code, trailer)
 
 
 def _strong_digest(data: bytes) -> bytes:
@@ -190,20 +221,39 @@ def _by_name(member: Member) -> str:
     return member.name
 
 
-def _append_zip(head: bytearray, main_source: bytes, main_code: bytes, trailer: bytes) -> bytes:
-    """Python runs the zip's __main__: zipimport takes __main__.pyc when its magic
-    number is this interpreter's and compiles __main__.py otherwise (which then
-    reports the version mismatch).  Zip offsets are absolute: the head is skipped."""
+def _append_zip(head: bytearray, members: Mapping[str, bytes], trailer: bytes) -> bytes:
+    """The zip Python runs.  Zip offsets are absolute: the head is skipped."""
     buffer = io.BytesIO()
     buffer.write(head)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, data in (("__main__.py", main_source), ("__main__.pyc", main_code)):
+        for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=timestamp())
             info.create_system = 3
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
         archive.comment = trailer
     return buffer.getvalue()
+
+
+def _zip_members(parts: Sequence[Contents], newest: Contents) -> dict[str, bytes]:
+    """zipimport runs __main__.pyc, boot compiled for the newest interpreter, when its
+    magic number is this interpreter's, and compiles __main__.py otherwise: that is
+    runtime/zipmain.py, which runs boot compiled for this interpreter, or boot's
+    source (which then reports the versions the archive is for)."""
+    members = {"__main__.py": (_RUNTIME / "zipmain.py").read_bytes(),
+               "__main__.pyc": newest.layout.boot_code,
+               boot.BOOT_SOURCE_MEMBER: (_RUNTIME / "boot.py").read_bytes()}
+    for part in parts:
+        if part is not newest:
+            members[boot.BOOT_CODE_MEMBER.format(cache_tag(part.layout.python[0]))] = \
+                part.layout.boot_code
+    return members
+
+
+def cache_tag(version: str) -> str:
+    """sys.implementation.cache_tag of CPython `version`: '3.12.1' -> 'cpython-312'."""
+    major, minor = version.split(".")[:2]
+    return f"cpython-{major}{minor}"
 
 
 def timestamp() -> tuple[int, int, int, int, int, int]:

@@ -6,12 +6,14 @@ an empty /tmp, so nothing may be extracted or compiled on a cold start:
     <module>.py                     the bootstrap, named like the handler module it
                                     stands in for: runtime/boot.py and a call of
                                     its hand_over()
-    __pycache__/<module>.<tag>.pyc  the bootstrap compiled (unchecked hash, so no
-                                    source stat decides anything)
+    __pycache__/<module>.<tag>.pyc  the bootstrap compiled for each interpreter the
+                                    archive is for (unchecked hash, so no source stat
+                                    decides anything)
     .freeze/<module>.frz            the archive: every module's code, package data
     .freeze/<module>/...            the extraction set as real files: extension
                                     modules, their libraries, packages that open
-                                    files beside their __file__
+                                    files beside their __file__ (.freeze/<module>.<tag>/
+                                    per interpreter when their sets differ)
 """
 
 from __future__ import annotations
@@ -53,18 +55,22 @@ def bootstrap_source() -> bytes:
             + b"\n\nhand_over(__name__, os.path.dirname(os.path.abspath(__file__)))\n")
 
 
-def shipped_folder(module: str) -> str:
-    """The extraction set's folder, relative to the archive's (the manifest records it)."""
-    return module
+def shipped_folder(module: str, cache_tag: str = "") -> str:
+    """The extraction set's folder, relative to the archive's (the manifest records it):
+    one per interpreter only when their sets disagree."""
+    return f"{module}.{cache_tag}" if cache_tag else module
 
 
-def members(module: str, tag: str, bootstrap: bytes, bootstrap_code: bytes, image: bytes,
-            extract: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Task-root path -> contents."""
-    files = {f"{module}.py": bootstrap, f"__pycache__/{module}.{tag}.pyc": bootstrap_code,
-             f"{FOLDER}/{module}.frz": image}
-    shipped = f"{FOLDER}/{shipped_folder(module)}"
-    files.update((f"{shipped}/{path}", data) for path, data in extract.items())
+def members(module: str, bootstrap: bytes, compiled: Mapping[str, bytes], image: bytes,
+            shipped: Mapping[str, Mapping[str, bytes]]) -> dict[str, bytes]:
+    """Task-root path -> contents.  `compiled` maps each interpreter's cache tag to
+    the bootstrap compiled for it (Python picks its own from __pycache__); `shipped`
+    each extraction folder to its files."""
+    files = {f"{module}.py": bootstrap, f"{FOLDER}/{module}.frz": image}
+    files.update((f"__pycache__/{module}.{cache_tag}.pyc", code)
+                 for cache_tag, code in compiled.items())
+    for folder, extract in shipped.items():
+        files.update((f"{FOLDER}/{folder}/{path}", data) for path, data in extract.items())
     return files
 
 

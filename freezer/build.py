@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -18,7 +20,7 @@ from . import (
     appfiles, archive, awslambda, cache, compiler, distributions, files, generated, graph,
     hooks, regexes, requirements, scanner, target, trace, why,
 )
-from .errors import EntryError, FreezeError, OutputError, ResolveError
+from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
 
@@ -28,6 +30,7 @@ _RUNTIME_NAMES = {short: f"{boot.RUNTIME_PACKAGE}.{short}" for short in boot.RUN
 _LAMBDA_BOOTSTRAP = "<lambda bootstrap>"  # compiled to the handler module of a Lambda package
 # What AWS's Python runtimes provide beside the standard library: a handler may rely on it.
 _LAMBDA_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "awslambdaric"})
+_VERSION_RANGE = re.compile(r"^3\.(\d+)-3\.(\d+)$")
 _OBJECT_REF = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[.*\])?\s*$")
 
 
@@ -44,7 +47,8 @@ class Options:
     module: Optional[str] = None
     function: Optional[str] = None
     console_script: Optional[str] = None
-    python: Optional[str] = None  # None: the active virtual environment's, else sys.executable
+    # Interpreters to build for; none: the active virtual environment's, else sys.executable
+    python: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
     specs: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
@@ -67,23 +71,114 @@ class Options:
 class Result:
     output: Path
     size: int  # bytes written (zipped, for a Lambda package)
-    graph: graph.Graph
-    target: target.Target
+    modules: int  # distinct modules bundled, over every interpreter
+    pythons: tuple[str, ...]  # the interpreters' version strings, newest first
     warnings: list[str] = field(default_factory=list)
     extracted: list[str] = field(default_factory=list)
     unzipped: Optional[int] = None  # a Lambda package's size in the task root
     notes: list[str] = field(default_factory=list)  # what the build chose for the user
 
 
+@dataclass
+class _Part:
+    """What one interpreter contributes to the archive: its manifest's contents, and
+    what the user is told about it."""
+
+    target: target.Target
+    graph: graph.Graph
+    contents: archive.Contents
+    lambda_bootstrap: Optional[bytes]  # the handler module's .pyc, for a Lambda package
+    warnings: list[str]
+    extracted: list[str]
+    notes: list[str]
+
+
 def build(options: Options) -> Result:
-    """Freeze the entry point described by `options` into `options.output`."""
+    """Freeze the entry point described by `options` into `options.output`: one
+    manifest per --python, resolved, compiled and checked for each on its own."""
     store = cache.Cache() if options.cache else None
     notes: list[str] = []
     given = _given_files(options.add_data, Path.cwd(), "--add-data", options)
     _refuse_overwriting(options, given.values())
-    tgt = target.probe(_interpreter(options, notes))
-    if options.requirements or options.specs:
-        tgt = target.probe(requirements.environment(tgt, options.requirements, options.specs))
+    targets = _targets(options, notes)
+    parts = []
+    for tgt in targets:
+        try:
+            parts.append(_part(options, tgt, given, store))
+        except FreezeError as exc:
+            if len(targets) == 1:
+                raise
+            raise type(exc)(f"for CPython {tgt.short_version}: {exc}") from None
+    labels = [f"CPython {tgt.short_version}" for tgt in targets]
+    warnings = _merged([part.warnings for part in parts], labels)
+    extracted = sorted({path for part in parts for path in part.extracted})
+    notes = list(dict.fromkeys([*notes, *(note for part in parts for note in part.notes)]))
+    modules = len({m.name for part in parts for m in part.graph.bundled()})
+    pythons = tuple(tgt.version_string for tgt in targets)
+    if options.aws_lambda:
+        parts = _shipped_apart(parts)
+    image = archive.build_bytes([part.contents for part in parts], archive.launcher(
+        [f"python{tgt.short_version}" for tgt in targets], options.shebang))
+    if not options.aws_lambda:
+        archive.write_atomically(options.output, image)
+        return Result(options.output, len(image), modules, pythons, warnings, extracted,
+                      notes=notes)
+    entry = parts[0].contents.layout.entry[1]
+    package = awslambda.write(options.output, awslambda.members(
+        entry, awslambda.bootstrap_source(),
+        {archive.cache_tag(part.target.version_string): part.lambda_bootstrap
+         for part in parts}, image,
+        {part.contents.layout.shipped: part.contents.extract for part in parts}))
+    return Result(options.output, package.zipped, modules, pythons,
+                  [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
+                  notes)
+
+
+def _targets(options: Options, notes: list[str]) -> list[target.Target]:
+    """The interpreters to build for, newest first, each with its requirements
+    installed; one per minor version (a manifest is chosen by bytecode magic)."""
+    pythons = [python for given in options.python for python in _expanded(given, notes)]
+    targets: dict[str, target.Target] = {}
+    for python in dict.fromkeys(pythons or [_interpreter(notes)]):
+        tgt = target.probe(python)
+        if options.requirements or options.specs:
+            tgt = target.probe(requirements.environment(tgt, options.requirements,
+                                                         options.specs))
+        other = targets.setdefault(tgt.short_version, tgt)
+        if other is not tgt:
+            raise TargetError(f"--python {python}: CPython {tgt.short_version} is already "
+                              f"given ({other.executable}); give one interpreter per version")
+    return sorted(targets.values(), key=lambda tgt: tgt.version, reverse=True)
+
+
+def _expanded(given: str, notes: list[str]) -> list[str]:
+    """--python 3.X-3.Y: the python3.Z on PATH for each version in the range (at least
+    one); anything else names an interpreter."""
+    match = _VERSION_RANGE.match(given)
+    if not match:
+        return [given]
+    low, high = int(match[1]), int(match[2])
+    found = [name for name in (f"python3.{minor}" for minor in range(high, low - 1, -1))
+             if shutil.which(name) and _runs(name)]
+    if not found:
+        raise TargetError(f"--python {given}: no python3.{low} to python3.{high} on PATH")
+    notes.append(f"--python {given}: found {', '.join(found)} on PATH")
+    return found
+
+
+def _runs(python: str) -> bool:
+    """Whether `python` starts (a pyenv shim on PATH may name a version not enabled)."""
+    try:
+        return subprocess.run([python, "-c", ""], capture_output=True, stdin=subprocess.DEVNULL,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _part(options: Options, tgt: target.Target, given: dict[str, str],
+          store: Optional[cache.Cache]) -> _Part:
+    """Resolve, check and compile the app for one interpreter."""
+    notes: list[str] = []
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
     if entry[0] == boot.ENTRY_MODULE:
@@ -123,7 +218,6 @@ def build(options: Options) -> Result:
         lazy=({name: imports for name, imports in
                graph.lazy_modules(modules, tgt.frozen_modules).items() if name != entry[1]}
               if options.lazy else {}),
-        launcher=archive.launcher(f"python{tgt.short_version}", options.shebang),
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},
         shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
@@ -133,24 +227,37 @@ def build(options: Options) -> Result:
         environment = trace.Environment(modules, resolver, tgt,
                                         (*config.exclude, *options.exclude), tuple(extracted))
         layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings, environment)
-    image, extract = _image(layout, modules, extras, blobs, options.source)
-    if not options.aws_lambda:
-        archive.write_atomically(options.output, image)
-        return Result(options.output, len(image), modules, tgt, warnings, extracted, notes=notes)
-    package = awslambda.write(options.output, awslambda.members(
-        entry[1], f"cpython-{tgt.version[0]}{tgt.version[1]}", awslambda.bootstrap_source(),
-        blobs[_LAMBDA_BOOTSTRAP], image, extract))
-    return Result(options.output, package.zipped, modules, tgt,
-                  [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
-                  notes)
+    return _Part(tgt, modules, _contents(layout, modules, extras, blobs, options.source),
+                 blobs.get(_LAMBDA_BOOTSTRAP), warnings, extracted, notes)
 
 
-def _interpreter(options: Options, notes: list[str]) -> str:
-    """--python, else the active virtual environment's interpreter (a user who
+def _merged(lists: list[list[str]], labels: list[str]) -> list[str]:
+    """One list of the interpreters' warnings: those all of them give once, the
+    others labelled with the interpreter that gives them."""
+    everywhere = set.intersection(*map(set, lists))
+    shared = dict.fromkeys(line for lines in lists for line in lines if line in everywhere)
+    return [*shared, *(f"{label}: {line}" for label, lines in zip(labels, lists)
+                       for line in lines if line not in everywhere)]
+
+
+def _shipped_apart(parts: list[_Part]) -> list[_Part]:
+    """A Lambda package ships each interpreter's extraction set in one folder, unless
+    they disagree on a file's contents (a package at another version): then each
+    interpreter ships its own."""
+    merged: dict[str, bytes] = {}
+    if all(merged.setdefault(path, data) == data
+           for part in parts for path, data in part.contents.extract.items()):
+        return parts
+    return [replace(part, contents=replace(part.contents, layout=replace(
+        part.contents.layout, shipped=awslambda.shipped_folder(
+            part.contents.layout.entry[1], archive.cache_tag(part.target.version_string)))))
+            for part in parts]
+
+
+def _interpreter(notes: list[str]) -> str:
+    """Without --python: the active virtual environment's interpreter (a user who
     activated one expects its packages: freeze itself may be installed elsewhere,
     with pipx), else the one running freeze."""
-    if options.python is not None:
-        return options.python
     venv = os.environ.get("VIRTUAL_ENV", "")
     python = os.path.join(venv, "bin", "python")
     if venv and os.path.isfile(python) and not _same_file(venv, sys.prefix):
@@ -192,8 +299,9 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     they loaded become eager.  A Lambda handler's run is its init: importing it.
     A module or file a run missed that the build could have added fails the build."""
     entry = (boot.ENTRY_FUNCTION, layout.entry[1], "") if options.aws_lambda else layout.entry
-    image, _ = _image(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
-                      blobs, with_source=True)
+    contents = _contents(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
+                         blobs, with_source=True)
+    image = archive.build_bytes([contents], archive.launcher([tgt.executable], None))
     found = trace.record(tgt, image, options.trace)
     trace.check(found, environment)
     warnings.extend(found.warnings)
@@ -204,9 +312,9 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
                    generated=table and (table, generated.callers(found.calls)))
 
 
-def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
-           blobs: dict[str, bytes], with_source: bool) -> tuple[bytes, dict[str, bytes]]:
-    """The archive's bytes, and the contents of its extraction set."""
+def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
+              blobs: dict[str, bytes], with_source: bool) -> archive.Contents:
+    """One interpreter's part of the archive."""
     runtime = [archive.Member(name, boot.KIND_MODULE, f"{boot.RUNTIME_PACKAGE}/{short}.py",
                               blobs[name], (_RUNTIME_DIR / f"{short}.py").read_bytes())
                for short, name in _RUNTIME_NAMES.items()]
@@ -216,7 +324,7 @@ def _image(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
                for m in modules.bundled()]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     extract = archive.extraction_set(extras.extract | extras.inits, data, members)
-    return archive.build_bytes(layout, members, runtime, data, extract, extras.inits), extract
+    return archive.Contents(layout, members, runtime, data, extract, extras.inits)
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
@@ -329,7 +437,7 @@ def _cannot_start(missing: list[graph.Missing], options: Options, tgt: target.Ta
     shown = ", ".join(repr(name) for name in names[:3]) + (" ..." if len(names) > 3 else "")
     where = _where(missing[0].filename, missing[0].line)
     fix = f"install {'them' if len(names) > 1 else 'it'} for {tgt.executable} or give --python"
-    if options.script is not None and options.python is None:
+    if options.script is not None and not options.python:
         folder = Path(options.script).resolve().parent
         for venv in (folder / ".venv", folder / "venv"):
             python = venv / "bin" / "python"

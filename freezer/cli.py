@@ -35,10 +35,11 @@ def main() -> None:
               help="Run an installed console script of the target environment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Archive to write [default: dist/NAME.pyz].")
-@click.option("--python", "python", metavar="INTERPRETER",
-              help="Resolve in this interpreter's environment and compile for it "
-                   "[default: the active virtual environment's, else the Python running "
-                   "freeze].")
+@click.option("--python", "python", multiple=True, metavar="INTERPRETER",
+              help="Resolve in this interpreter's environment and compile for it; repeat it "
+                   "for one archive that runs on each (3.X-3.Y: every python3.X on PATH in "
+                   "that range) [default: the active virtual environment's, else the Python "
+                   "running freeze].")
 @click.option("-r", "--requirement", "requirement_files", multiple=True, metavar="FILE",
               help="Install the requirements in FILE into a cached build environment "
                    "of --python and freeze from there (repeatable).")
@@ -82,7 +83,7 @@ def main() -> None:
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
 def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[str],
-          console_script: Optional[str], output: Optional[Path], python: Optional[str],
+          console_script: Optional[str], output: Optional[Path], python: tuple[str, ...],
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
           add_data: tuple[str, ...], strict: bool, prune: bool, source: bool, lazy: bool,
@@ -124,21 +125,27 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
                  else "extracted to the user cache on first run")
         click.echo(f"note: {where}: "
                    f"{', '.join(result.extracted)}", err=True)
-    bundled = len(result.graph.bundled())
     size = f"{result.size:,} bytes"
     if result.unzipped is not None:
         size += f" ({result.unzipped:,} unzipped)"
-    click.echo(f"wrote {result.output}: {bundled} module{'s' if bundled != 1 else ''}, "
-               f"{size}, for CPython {result.target.version_string}", err=True)
+    pythons = ", ".join(result.pythons)
+    click.echo(f"wrote {result.output}: {result.modules} module"
+               f"{'s' if result.modules != 1 else ''}, {size}, for CPython {pythons}", err=True)
+
+
+# inspect and why read one interpreter's manifest of an archive built for several.
+_PYTHON_OPTION = click.option(
+    "--python", metavar="3.X", help="The manifest for CPython 3.X [default: the newest].")
 
 
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
-def inspect(archive: Path, as_json: bool) -> None:
+@_PYTHON_OPTION
+def inspect(archive: Path, as_json: bool, python: Optional[str]) -> None:
     """List what ARCHIVE holds: entry, Python, and every module's blob."""
     try:
-        info = contents.describe(archive)
+        info = contents.describe(archive, python)
     except FreezeError as exc:
         raise _Failure(str(exc)) from None
     if as_json:
@@ -148,6 +155,9 @@ def inspect(archive: Path, as_json: bool) -> None:
     target = entry["module"] + (f":{entry['attribute']}" if entry["attribute"] else "")
     click.echo(f"archive  {info['archive']} ({info['size']:,} bytes)")
     click.echo(f"python   {info['python']['label']}")
+    others = [p["version"] for p in info["pythons"] if p["version"] != info["python"]["version"]]
+    if others:
+        click.echo(f"         also CPython {', '.join(others)} (--python 3.X shows that one)")
     click.echo(f"entry    {entry['kind']} {target}")
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
     click.echo("gc       " + ("eased while bundled modules import, then gc.freeze()"
@@ -182,10 +192,11 @@ def inspect(archive: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("name")
-def why(archive: Path, name: str) -> None:
+@_PYTHON_OPTION
+def why(archive: Path, name: str, python: Optional[str]) -> None:
     """Say why module or file NAME is in ARCHIVE, step by step back to the entry."""
     try:
-        lines = contents.explain(archive, name)
+        lines = contents.explain(archive, name, python)
     except FreezeError as exc:
         raise _Failure(str(exc)) from None
     for line in lines:

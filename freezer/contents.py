@@ -7,6 +7,7 @@ check is exactly what a frozen app checks before running a blob.
 from __future__ import annotations
 
 import marshal
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -38,11 +39,17 @@ class ModuleInfo:
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[boot.Archive]:
-    """The archive at `path`, or the one inside a Lambda package at `path`."""
+def _open(path: Path, python: str | None = None) -> Iterator[boot.Archive]:
+    """The archive at `path`, or the one inside a Lambda package at `path`: its
+    manifest for CPython `python` ("3.12"), by default its newest."""
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            archive = boot.Archive(_unpacked(path, Path(scratch)))
+            inner = _unpacked(path, Path(scratch))
+            archive = boot.Archive(inner)
+            if python is not None:
+                magic = _magic_for(archive, python)
+                archive.close()
+                archive = boot.Archive(inner, magic)
         except (boot.ArchiveError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise FreezeError(str(exc) if isinstance(exc, boot.ArchiveError)
                               else f"{path}: cannot read archive ({exc})") from None
@@ -50,6 +57,21 @@ def _open(path: Path) -> Iterator[boot.Archive]:
             yield archive
         finally:
             archive.close()
+
+
+def _magic_for(archive: boot.Archive, python: str) -> bytes:
+    for magic, (version, *_) in archive.pythons.items():
+        if boot.short_version(version) == python:
+            return magic
+    archive.close()
+    raise FreezeError(f"{archive.path}: holds no manifest for CPython {python}; it has "
+                      f"{', '.join(boot.short_version(v) for v, *_ in archive.pythons.values())}")
+
+
+def pythons(path: Path) -> list[str]:
+    """The short versions (such as "3.12") an archive was built for, newest first."""
+    with _open(path) as archive:
+        return [boot.short_version(version) for version, *_ in archive.pythons.values()]
 
 
 def _unpacked(path: Path, scratch: Path) -> str:
@@ -69,9 +91,10 @@ def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
             for name, r in records.items()]
 
 
-def describe(path: Path) -> dict[str, Any]:
-    """Everything `freeze inspect` shows, as JSON-ready data."""
-    with _open(path) as archive:
+def describe(path: Path, python: str | None = None) -> dict[str, Any]:
+    """Everything `freeze inspect` shows about the manifest for `python` (by default
+    the newest), as JSON-ready data."""
+    with _open(path, python) as archive:
         manifest = archive.manifest
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
@@ -84,6 +107,9 @@ def describe(path: Path) -> dict[str, Any]:
             "size": Path(path).stat().st_size,
             "python": {"version": version, "magic": magic.hex(),
                        "label": boot.python_label(version, magic)},
+            "pythons": [{"version": version, "magic": magic.hex(),
+                         "label": boot.python_label(version, magic)}
+                        for magic, (version, *_) in archive.pythons.items()],
             "entry": {"kind": kind, "module": module, "attribute": attribute},
             "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
             "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
@@ -104,10 +130,10 @@ def describe(path: Path) -> dict[str, Any]:
         }
 
 
-def explain(path: Path, name: str) -> list[str]:
-    """Why the module or file `name` is in the archive: one line per step back to
-    the entry (freezer/why.py)."""
-    with _open(path) as archive:
+def explain(path: Path, name: str, python: str | None = None) -> list[str]:
+    """Why the module or file `name` is in the archive (for `python`, by default
+    its newest interpreter): one line per step back to the entry (freezer/why.py)."""
+    with _open(path, python) as archive:
         reasons = why.read(archive)
         if reasons is None:
             raise FreezeError(f"{path}: records no reasons (built by an older freeze); rebuild it")
@@ -120,23 +146,45 @@ def explain(path: Path, name: str) -> list[str]:
 
 
 def verify(path: Path) -> list[str]:
-    """Problems found, one line each naming the module; empty when intact."""
-    with _open(path) as archive:
-        magic = archive.manifest[boot.MANIFEST_PYTHON][1]
-        key = int.from_bytes(magic, "little")
-        problems = []
-        records = {**archive.manifest[boot.MANIFEST_RUNTIME], **archive.modules}
-        for name, record in records.items():
-            problem = _check(archive, record, magic, key)
-            if problem:
-                problems.append(f"{path}: module {name!r}: {problem}")
-        for member in archive.manifest[boot.MANIFEST_FILES]:
-            try:
-                archive.read_file(member)
-            except boot.ArchiveError:
-                problems.append(f"{path}: file {member!r}: digest mismatch")
-        problems.extend(f"{path}: {what}: digest mismatch" for what in _damaged_tables(archive))
-        return problems
+    """Problems found in every interpreter's manifest, one line each naming the
+    module; empty when intact."""
+    problems = []
+    versions = pythons(path)
+    for python in versions:
+        with _open(path, python) as archive:
+            found = _problems(f"{path} (CPython {python})" if len(versions) > 1 else str(path),
+                              archive)
+        problems.extend(found)
+    return problems
+
+
+def _problems(path: str, archive: boot.Archive) -> list[str]:
+    """What is wrong in one manifest's blobs, files and tables, each line starting
+    with `path`."""
+    version, magic = archive.manifest[boot.MANIFEST_PYTHON]
+    # The hash of a source in its .pyc header is SipHash-2-4 before 3.11, SipHash-1-3
+    # since: checked only when this interpreter computes the target's (zlib's own
+    # checksum still catches a damaged source).
+    key = int.from_bytes(magic, "little") if (
+        _release(version) >= (3, 11)) == (sys.version_info >= (3, 11)) else None
+    problems = []
+    records = {**archive.manifest[boot.MANIFEST_RUNTIME], **archive.modules}
+    for name, record in records.items():
+        problem = _check(archive, record, magic, key)
+        if problem:
+            problems.append(f"{path}: module {name!r}: {problem}")
+    for member in archive.manifest[boot.MANIFEST_FILES]:
+        try:
+            archive.read_file(member)
+        except boot.ArchiveError:
+            problems.append(f"{path}: file {member!r}: digest mismatch")
+    problems.extend(f"{path}: {what}: digest mismatch" for what in _damaged_tables(archive))
+    return problems
+
+
+def _release(version: str) -> tuple[int, int]:
+    major, minor = boot.short_version(version).split(".")
+    return int(major), int(minor)
 
 
 def _damaged_tables(archive: boot.Archive) -> Iterator[str]:
@@ -157,7 +205,7 @@ def _intact(archive: boot.Archive, offset: int, size: int, digest: bytes) -> boo
     return boot.digest(archive.read(offset, size)) == digest
 
 
-def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str | None:
+def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int | None) -> str | None:
     if record[boot.KIND] in (boot.KIND_NAMESPACE, boot.KIND_EXTENSION):
         return None  # no code blob: extension modules are checked as files
     try:
@@ -170,6 +218,6 @@ def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int) -> str 
         return str(exc).partition(": ")[2]
     except zlib.error:
         return "embedded source is damaged"
-    if blob[8:16] != source_hash(key, source):
+    if key is not None and blob[8:16] != source_hash(key, source):
         return "embedded source does not match its bytecode"
     return None

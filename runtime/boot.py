@@ -1,6 +1,6 @@
 """Stage 0 of a frozen app, and the one definition of the archive format.
 
-Python runs this file as the archive's ``__main__.py``: zipimport reads it and
+Python runs this file as the archive's ``__main__``: zipimport reads it and
 nothing else.  It opens the archive once, checks that this interpreter can run
 the bytecode, loads the rest of the runtime from verified blobs and hands over.
 In a Lambda package this file, plus a call of hand_over(), is the handler
@@ -13,9 +13,13 @@ Layout of an archive (all integers little-endian)::
 
     #!shebang line
     blobs        code blobs (PEP 552 hash-based .pyc) and zlib-compressed sources
-    manifest     marshal'd dict (see MANIFEST_* keys), at an absolute offset
-    zip          one stored member, __main__.py (this file); its comment is
-    trailer      TRAILER_MAGIC, manifest offset (8), size (8), digest (4)
+    manifests    one marshal'd dict per interpreter (see MANIFEST_* keys)
+    index        marshal'd tuple of the manifests, newest interpreter first: see
+                 pack_index
+    zip          __main__.pyc (this file, compiled for the newest interpreter),
+                 __main__.py (runtime/zipmain.py, which runs BOOT_CODE_MEMBER or
+                 BOOT_SOURCE_MEMBER on the others); its comment is the
+    trailer      TRAILER_MAGIC, index offset (8), size (8), digest (4)
 
 The freezer imports these names to write the format; nothing else defines it.
 """
@@ -28,11 +32,16 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 7
-TRAILER_MAGIC = b"FREEZE\x00\x01"
+FORMAT_VERSION = 8
+# The last byte counts the trailer's shapes: 2 points at an index of manifests.
+TRAILER_MAGIC = b"FREEZE\x00\x02"
 DIGEST_SIZE = 4
 TRAILER_SIZE = len(TRAILER_MAGIC) + 8 + 8 + DIGEST_SIZE
 RUNTIME_PACKAGE = "__freeze__"
+# Zip members beside __main__.pyc: this file compiled for each other interpreter of
+# the archive (by cache tag, cpython-310), and its source; runtime/zipmain.py runs them.
+BOOT_CODE_MEMBER = RUNTIME_PACKAGE + "/boot.{}.pyc"
+BOOT_SOURCE_MEMBER = RUNTIME_PACKAGE + "/boot.py"
 LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, in the task root
 # Runtime modules.  Every process runs the last two, in order, at start; the others
 # run when first asked for (runtime_module): most apps never need them.  Each may
@@ -209,14 +218,31 @@ def _regex_row(rows, start):
             rows[start + 12:start + _REGEX_ROW])
 
 
-def pack_trailer(offset, size, manifest_digest):
+def pack_trailer(offset, size, index_digest):
     return (TRAILER_MAGIC + offset.to_bytes(8, "little")
-            + size.to_bytes(8, "little") + manifest_digest)
+            + size.to_bytes(8, "little") + index_digest)
+
+
+def pack_index(manifests):
+    """[(version string, magic number, offset, size, digest) of each manifest] -> the
+    index the trailer points at: (FORMAT_VERSION, rows, newest interpreter first).
+    An archive holds one manifest per interpreter it was built for; the process
+    reads only its own."""
+    return FORMAT_VERSION, tuple(sorted(manifests, key=_release, reverse=True))
+
+
+def _release(row):
+    return tuple(int(part) if part.isdigit() else 0 for part in row[0].split(".")[:2])
 
 
 def python_label(version, magic):
     magic_int = int.from_bytes(magic[:2], "little")
     return "CPython {} (bytecode magic {})".format(version, magic_int)
+
+
+def short_version(version):
+    """'3.12.1' -> '3.12'."""
+    return ".".join(version.split(".")[:2])
 
 
 def blob_problem(blob, expected_digest, magic):
@@ -241,11 +267,14 @@ class Archive:
     threads and forked children can share the descriptor.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, magic=None):
+        """Open the manifest for bytecode `magic`, ArchiveError naming the archive's
+        interpreters when it has none; None opens the newest (freeze's own tools)."""
         self.path = path
         self.fd = os.open(path, os.O_RDONLY)
         try:
-            self.manifest = self._read_manifest()
+            self.pythons = self._read_index()
+            self.manifest = self._read_manifest(magic)
         except BaseException:
             os.close(self.fd)
             raise
@@ -254,7 +283,8 @@ class Archive:
     def close(self):
         os.close(self.fd)
 
-    def _read_manifest(self):
+    def _read_index(self):
+        """{magic number: (version string, offset, size, digest)}, newest first."""
         end = os.fstat(self.fd).st_size
         trailer = os.pread(self.fd, TRAILER_SIZE, max(end - TRAILER_SIZE, 0))
         magic_end = len(TRAILER_MAGIC)
@@ -265,25 +295,35 @@ class Archive:
         size = int.from_bytes(trailer[magic_end + 8:magic_end + 16], "little")
         data = os.pread(self.fd, size, offset)
         if len(data) != size or digest(data) != trailer[magic_end + 16:]:
-            raise ArchiveError("{}: manifest is damaged (digest mismatch); rebuild "
+            raise ArchiveError("{}: manifest index is damaged (digest mismatch); rebuild "
                                "the archive".format(self.path))
-        manifest = marshal.loads(data)
+        form, rows = marshal.loads(data)
+        if form != FORMAT_VERSION:
+            raise ArchiveError("{}: archive format {!r} is not supported by this "
+                               "runtime".format(self.path, form))
+        return {magic: (version, offset, size, expected)
+                for version, magic, offset, size, expected in rows}
+
+    def _read_manifest(self, magic):
+        if magic is None:
+            magic = next(iter(self.pythons))
+        elif magic not in self.pythons:
+            raise ArchiveError(self._not_for_this_python())
+        _, offset, size, expected = self.pythons[magic]
+        manifest = marshal.loads(self.read_checked(offset, size, expected, "manifest"))
         if manifest.get(MANIFEST_FORMAT) != FORMAT_VERSION:
             raise ArchiveError("{}: archive format {!r} is not supported by this "
                                "runtime".format(self.path, manifest.get(MANIFEST_FORMAT)))
         return manifest
 
-    def check_python(self):
-        """Refuse to run bytecode made for another CPython, naming both."""
-        version, magic = self.manifest[MANIFEST_PYTHON]
-        if magic != MAGIC_NUMBER:
-            here = python_label(sys.version.split()[0], MAGIC_NUMBER)
-            major_minor = ".".join(version.split(".")[:2])
-            raise ArchiveError(
-                "{}: built for {}, but this is {}; run it with python{} or rebuild "
-                "it with `freeze build --python python{}.{}`".format(
-                    self.path, python_label(version, magic), here, major_minor,
-                    *sys.version_info[:2]))
+    def _not_for_this_python(self):
+        """Bytecode made for other CPythons is refused, naming them all."""
+        built = [python_label(version, magic) for magic, (version, *_) in self.pythons.items()]
+        newest = short_version(next(iter(self.pythons.values()))[0])
+        here = python_label(sys.version.split()[0], MAGIC_NUMBER)
+        return ("{}: built for {}, but this is {}; run it with python{} or rebuild it "
+                "with `freeze build --python python{}.{}`".format(
+                    self.path, " and ".join(built), here, newest, *sys.version_info[:2]))
 
     def shipped_folder(self):
         """Where the extraction set already is as real files (a Lambda package), or None."""
@@ -401,8 +441,7 @@ def start(path, guest=False):
     module being imported; an app's own process exits with one line.
     """
     try:
-        archive = Archive(path)
-        archive.check_python()
+        archive = Archive(path, MAGIC_NUMBER)
         runtime = load_runtime(archive)
     except (ArchiveError, OSError, ValueError, EOFError) as exc:
         if guest:

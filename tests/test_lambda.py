@@ -100,3 +100,32 @@ def test_package_on_another_runtime_version_reports_why(tmp_path: Path) -> None:
     message = run.init_error["errorMessage"]
     assert message.startswith("Unable to import module 'lambda_function': freeze: ")
     assert f"built for CPython {here}." in message and "rebuild it with `freeze build --python python3." in message
+
+
+@SLOW
+@pytest.mark.skipif(len(installed_pythons()) < 2, reason="needs two CPythons under pyenv")
+def test_one_package_for_every_runtime_version(tmp_path: Path) -> None:
+    """One package built with --python of each runtime version: every version's runtime
+    client runs it as it runs that version's plain zip, each from its own bootstrap .pyc."""
+    folder = HANDLERS / "pydantic"
+    events = load_events(folder)
+    pythons = installed_pythons()
+    out = tmp_path / "function.zip"
+    built = freeze("build", str(folder / "lambda_function.py"), "--lambda", "-o", str(out),
+                   *(arg for python in pythons for arg in (
+                       "--python", str(venvs.venv_python(read_requirements(folder),
+                                                         python=str(python))))), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    root = unzip(out, tmp_path / "frozen")
+    tags = sorted("cpython-" + python.parent.parent.name.rsplit(".", 1)[0].replace(".", "")
+                  for python in pythons)
+    assert sorted(p.name for p in (root / "__pycache__").iterdir()) == [
+        f"lambda_function.{tag}.pyc" for tag in tags]
+    for python in pythons:
+        client = lambda_api.client_python(python)
+        run = run_function(root, HANDLER, events, client_python=client)
+        plain = run_function(plain_zip(folder / "lambda_function.py", read_requirements(folder),
+                                       tmp_path / f"plain-{python.parent.parent.name}",
+                                       python=str(python)), HANDLER, events, client_python=client)
+        assert outcome(run) == outcome(plain) and len(run.results) == len(events), run.output()
+        assert run.tmp_files == []

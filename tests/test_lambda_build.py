@@ -128,12 +128,13 @@ def test_damaged_archive_is_an_import_error_naming_it(tmp_path: Path) -> None:
     root = unzip(build_package(tmp_path), tmp_path / "task")
     frz = root / ".freeze" / "lambda_function.frz"
     data = bytearray(frz.read_bytes())
-    data[-1] ^= 0xFF  # the manifest digest in the trailer
+    data[-1] ^= 0xFF  # the manifest index digest in the trailer
     frz.write_bytes(bytes(data))
     ran = invoke(root, tmp_path)
     assert ran.returncode == 1
     assert ran.stderr.splitlines()[-1] == (
-        f"ImportError: freeze: {frz}: manifest is damaged (digest mismatch); rebuild the archive")
+        f"ImportError: freeze: {frz}: manifest index is damaged (digest mismatch); rebuild the "
+        "archive")
 
 
 def test_packages_are_byte_identical_and_inspectable(tmp_path: Path) -> None:

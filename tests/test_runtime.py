@@ -195,21 +195,27 @@ def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None
     assert "module 'victim' is damaged" in result.stderr
 
 
-def test_damaged_manifest_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damaged", ["manifest index", "manifest"])
+def test_damaged_manifest_is_one_line(tmp_path: Path, damaged: str) -> None:
     src = write_tree(tmp_path / "src", {"app.py": "print('hi')\n"})
     out = tmp_path / "app.pyz"
     assert freeze("build", "app.py", "-o", out, cwd=src).returncode == 0
     from freezer.runtime import boot
     data = bytearray(out.read_bytes())
-    trailer = data[-boot.TRAILER_SIZE:]
-    start = len(boot.TRAILER_MAGIC)
-    offset = int.from_bytes(trailer[start:start + 8], "little")
-    size = int.from_bytes(trailer[start + 8:start + 16], "little")
+    if damaged == "manifest":
+        archive = boot.Archive(str(out))
+        [(_, offset, size, _)] = archive.pythons.values()
+        archive.close()
+    else:
+        trailer = data[-boot.TRAILER_SIZE:]
+        start = len(boot.TRAILER_MAGIC)
+        offset = int.from_bytes(trailer[start:start + 8], "little")
+        size = int.from_bytes(trailer[start + 8:start + 16], "little")
     data[offset + size // 2] ^= 1
     out.write_bytes(bytes(data))
     result = run_frozen(out, tmp_path=tmp_path)
     assert result.returncode == 1
-    assert result.stderr == f"freeze: {out}: manifest is damaged (digest mismatch); rebuild the archive\n"
+    assert result.stderr == f"freeze: {out}: {damaged} is damaged (digest mismatch); rebuild the archive\n"
 
 
 def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_built(
@@ -558,7 +564,7 @@ def test_launcher_runs_without_site_and_exit_builtins_still_work(tmp_path: Path)
     result = subprocess.run([out], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert (result.stdout, result.returncode) == ("False 1\n", 3)
     import zipfile
-    assert zipfile.ZipFile(out).namelist() == ["__main__.py", "__main__.pyc"]
+    assert zipfile.ZipFile(out).namelist() == ["__main__.py", "__main__.pyc", "__freeze__/boot.py"]
 
 
 def test_shebang_option_writes_a_plain_interpreter_line(tmp_path: Path) -> None:
