@@ -123,12 +123,13 @@ def build(options: Options) -> Result:
         archive.write_atomically(options.output, image)
         return Result(options.output, len(image), modules, pythons, warnings, extracted,
                       notes=notes)
-    entry = parts[0].contents.layout.entry[1]
+    shipped: dict[str, dict[str, bytes]] = {}
+    for part in parts:
+        shipped.setdefault(part.contents.layout.shipped, {}).update(part.contents.extract)
     package = awslambda.write(options.output, awslambda.members(
-        entry, awslambda.bootstrap_source(),
+        parts[0].contents.layout.entry[1], awslambda.bootstrap_source(),
         {archive.cache_tag(part.target.version_string): part.lambda_bootstrap
-         for part in parts}, image,
-        {part.contents.layout.shipped: part.contents.extract for part in parts}))
+         for part in parts}, image, shipped))
     return Result(options.output, package.zipped, modules, pythons,
                   [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
                   notes)

@@ -171,6 +171,10 @@ def inspect(archive: Path, as_json: bool, python: Optional[str]) -> None:
                "from the Python installation")
     click.echo(f"files    {len(info['files'])} data and metadata files, {extracted} of them "
                "written to the user cache at run time")
+    if info["differences"]:
+        click.echo(f"         {len(info['differences'])} bundled for some Pythons only: "
+                   + ", ".join(f"{name} ({', '.join(versions)})"
+                               for name, versions in info["differences"].items()))
     if info["shipped"]:
         click.echo(f"shipped  {len(info['shipped'])} files beside the archive, as real files")
     click.echo()

@@ -94,6 +94,7 @@ def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
 def describe(path: Path, python: str | None = None) -> dict[str, Any]:
     """Everything `freeze inspect` shows about the manifest for `python` (by default
     the newest), as JSON-ready data."""
+    differences = _differences(path)
     with _open(path, python) as archive:
         manifest = archive.manifest
         version, magic = manifest[boot.MANIFEST_PYTHON]
@@ -110,6 +111,8 @@ def describe(path: Path, python: str | None = None) -> dict[str, Any]:
             "pythons": [{"version": version, "magic": magic.hex(),
                          "label": boot.python_label(version, magic)}
                         for magic, (version, *_) in archive.pythons.items()],
+            # Modules bundled for some of the archive's interpreters only: their versions.
+            "differences": differences,
             "entry": {"kind": kind, "module": module, "attribute": attribute},
             "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
             "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
@@ -128,6 +131,18 @@ def describe(path: Path, python: str | None = None) -> dict[str, Any]:
             # Per carried distribution: modules, files, bytes in the archive, files extracted.
             "distributions": why.totals(archive, reasons) if reasons else {},
         }
+
+
+def _differences(path: Path) -> dict[str, list[str]]:
+    """{module: the short versions whose manifests bundle it}, for the modules that
+    not every manifest bundles (resolution differs by version: backports)."""
+    versions = pythons(path)
+    bundled: dict[str, list[str]] = {}
+    for python in versions:
+        with _open(path, python) as archive:
+            for name in archive.modules:
+                bundled.setdefault(name, []).append(python)
+    return {name: found for name, found in sorted(bundled.items()) if len(found) < len(versions)}
 
 
 def explain(path: Path, name: str, python: str | None = None) -> list[str]:

@@ -155,6 +155,7 @@ def test_each_python_resolves_on_its_own(tmp_path: Path) -> None:
              for short in ("3.10", version(new))}
     assert "oldtoml" in names["3.10"] and "oldtoml" not in names[version(new)]
     info = inspect_json(out)
+    assert info["differences"] == {"oldtoml": ["3.10"]}
     assert [p["version"] for p in info["pythons"]] == [new.parent.parent.name,
                                                        old.parent.parent.name]
     assert freeze("verify", out).returncode == 0
