@@ -318,12 +318,15 @@ class Archive:
 
     def _not_for_this_python(self):
         """Bytecode made for other CPythons is refused, naming them all."""
-        built = [python_label(version, magic) for magic, (version, *_) in self.pythons.items()]
-        newest = short_version(next(iter(self.pythons.values()))[0])
+        versions = [version for version, *_ in self.pythons.values()]
+        if len(versions) == 1:
+            built = python_label(versions[0], next(iter(self.pythons)))
+        else:
+            built = "CPython {} and {}".format(", ".join(versions[:-1]), versions[-1])
         here = python_label(sys.version.split()[0], MAGIC_NUMBER)
         return ("{}: built for {}, but this is {}; run it with python{} or rebuild it "
                 "with `freeze build --python python{}.{}`".format(
-                    self.path, " and ".join(built), here, newest, *sys.version_info[:2]))
+                    self.path, built, here, short_version(versions[0]), *sys.version_info[:2]))
 
     def shipped_folder(self):
         """Where the extraction set already is as real files (a Lambda package), or None."""

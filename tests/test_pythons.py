@@ -165,9 +165,9 @@ def test_each_python_resolves_on_its_own(tmp_path: Path) -> None:
         refused = run_frozen(out, tmp_path=tmp_path, python=lacking)
         assert refused.returncode == 1 and refused.stdout == ""
         [line] = refused.stderr.splitlines()
-        assert (f"built for CPython {new.parent.parent.name} (bytecode magic" in line
-                and f"and CPython {old.parent.parent.name} (bytecode magic" in line
-                and f"run it with python{version(new)}" in line), line
+        assert (f"built for CPython {new.parent.parent.name} and {old.parent.parent.name}, "
+                f"but this is CPython {lacking.parent.parent.name} (bytecode magic" in line
+                and f"run it with python{version(new)} or rebuild it" in line), line
 
 
 def inspect_json_for(archive: Path, short: str) -> dict:
