@@ -141,8 +141,21 @@ _IMPORT_THRESHOLD = 100_000
 
 
 def _fatal(exc):
-    # Fatal on purpose: an `except ImportError` must not hide a damaged archive.
-    return SystemExit("freeze: {}".format(exc))
+    """Fatal on purpose: an `except ImportError` must not hide a damaged archive.
+    SystemExit unwinds the main thread; another thread would end silently (threading
+    drops SystemExit, a pool keeps it for a result nobody may ask for), so there the
+    process stops at once, after flushing what it printed."""
+    message = "freeze: {}".format(exc)
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.current_thread() is not threading.main_thread():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # a closed or replaced stream: the message still goes out
+                pass
+        os.write(2, message.encode("utf-8", "replace") + b"\n")
+        os._exit(1)
+    return SystemExit(message)
 
 
 class ArchiveLoader:

@@ -195,6 +195,35 @@ def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None
     assert "module 'victim' is damaged" in result.stderr
 
 
+@pytest.mark.parametrize("how", ["thread", "pool"])
+def test_damage_found_in_another_thread_stops_the_program(tmp_path: Path, how: str) -> None:
+    """threading drops SystemExit and a pool keeps it for result(): damage still stops it."""
+    out = build_app(tmp_path, {
+        "app.py": """
+            import concurrent.futures, threading, time
+            def work():
+                print("before", flush=True)
+                import victim
+            if "{how}" == "thread":
+                worker = threading.Thread(target=work)
+                worker.start()
+                worker.join()
+            else:
+                concurrent.futures.ThreadPoolExecutor(1).submit(work)
+                time.sleep(5)
+            print("main carried on")
+        """.replace("{how}", how),
+        "victim.py": "X = 1\n"})
+    victim = module_info(out, "victim")
+    data = bytearray(out.read_bytes())
+    data[victim["offset"] + victim["length"] - 1] ^= 1
+    out.write_bytes(bytes(data))
+    result = run_frozen(out, tmp_path=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "before\n")
+    assert result.stderr == (f"freeze: {out}: module 'victim' is damaged (digest mismatch); "
+                             "rebuild the archive\n")
+
+
 @pytest.mark.parametrize("damaged", ["manifest index", "manifest"])
 def test_damaged_manifest_is_one_line(tmp_path: Path, damaged: str) -> None:
     src = write_tree(tmp_path / "src", {"app.py": "print('hi')\n"})
