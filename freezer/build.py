@@ -96,6 +96,8 @@ class _Part:
 def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`: one
     manifest per --python, resolved, compiled and checked for each on its own."""
+    options = _folder_script(options)
+    requirements.check_specs(options.specs, named_entry=options.script is None)
     store = cache.Cache() if options.cache else None
     notes: list[str] = []
     given = _given_files(options.add_data, Path.cwd(), "--add-data", options)
@@ -133,6 +135,17 @@ def build(options: Options) -> Result:
     return Result(options.output, package.zipped, modules, pythons,
                   [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
                   notes)
+
+
+def _folder_script(options: Options) -> Options:
+    """A folder as SCRIPT runs its __main__.py, as `python FOLDER` does."""
+    if options.script is None or not Path(options.script).is_dir():
+        return options
+    main = Path(options.script, "__main__.py")
+    if not main.is_file() or options.aws_lambda:
+        raise EntryError(f"{options.script}: a folder without __main__.py; give the script in "
+                         "it, or -m PACKAGE with --path for a package")
+    return replace(options, script=str(main))
 
 
 def _targets(options: Options, notes: list[str]) -> list[target.Target]:

@@ -54,6 +54,27 @@ def environment(target: Target, files: Sequence[str], specs: Sequence[str]) -> s
     return str(python)
 
 
+def check_specs(specs: Sequence[str], named_entry: bool) -> None:
+    """EntryError, before any pip runs, for a requirement argument that is plainly
+    something else: an archive path (a forgotten -o) or a script given beside -m,
+    -e or -c.  Local projects, wheels and sdists stay requirements."""
+    for spec in specs:
+        path = Path(spec)
+        if spec.endswith(".pyz"):
+            raise EntryError(f"{spec}: an archive name where a requirement goes; to write the "
+                             f"archive there, give -o {spec}")
+        if path.suffix in (".py", ".pyw") and path.is_file():
+            hint = ("give one entry: the script or -m/-e/-c" if named_entry else
+                    "give one script; put its requirements in a file for -r")
+            raise EntryError(f"{spec}: a Python file where a requirement goes; {hint}")
+        if path.suffix == ".txt" or path.is_file() and not spec.endswith(_ARCHIVES):
+            raise EntryError(f"{spec}: a file name where a requirement goes (pip installs "
+                             f"wheels and sdists); for a requirements file give -r {spec}")
+
+
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+
 def _is_local(line: str) -> bool:
     line = line.strip()
     return line.startswith((".", "/", "-e", "--editable", "file:")) or line.endswith(".whl")
@@ -62,5 +83,7 @@ def _is_local(line: str) -> bool:
 def _run(command: list[str], what: str) -> None:
     proc = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
-        lines = [l for l in (proc.stderr or proc.stdout).strip().splitlines() if l.strip()]
-        raise EntryError(f"{what} failed: {lines[-1] if lines else 'no output'}")
+        lines = [l.strip() for l in (proc.stderr or proc.stdout).splitlines() if l.strip()]
+        # pip's own errors, not the last line (often a hint or a traceback's end)
+        errors = [l for l in lines if l.startswith("ERROR:")] or lines[-1:] or ["no output"]
+        raise EntryError(f"{what} failed: {' '.join(errors)}")

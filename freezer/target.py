@@ -98,9 +98,18 @@ def _run(python: str, script: str, *args: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TargetError(f"--python {python}: cannot run it ({exc})") from None
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise TargetError(f"--python {python}: not a usable CPython 3.10+ ({last})")
+        raise TargetError(f"--python {python}: not a usable CPython 3.10+ "
+                          f"({_gist(proc.stderr)})")
     return proc.stdout
+
+
+def _gist(stderr: str) -> str:
+    """The line that says what went wrong: a traceback's last, else the first (a pyenv
+    shim's "command not found" comes before its advice)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "it failed without a word"
+    return lines[-1] if any(line.startswith("Traceback") for line in lines) else lines[0]
 
 
 def probe(python: str) -> Target:
@@ -108,7 +117,8 @@ def probe(python: str) -> Target:
     try:
         info = json.loads(_run(python, _PROBE))
     except json.JSONDecodeError:
-        raise TargetError(f"--python {python}: unexpected output from the interpreter") from None
+        raise TargetError(f"--python {python}: not a Python interpreter (it ran freeze's "
+                          "probe and printed no answer); give a python executable") from None
     version = tuple(info["version"])
     if info["implementation"] != "cpython" or version[:2] not in SUPPORTED:
         raise TargetError(f"--python {python}: is {info['implementation']} "

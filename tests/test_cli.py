@@ -136,10 +136,40 @@ def test_default_output_is_dist_stem(app: Path) -> None:
     (["-c", "no-such-console-script"], "-c no-such-console-script: no console script"),
     (["app.py", "--python", "/nonexistent/python"], "--python /nonexistent/python: cannot run it"),
     (["app.py", "--include", "nosuch.*"], "--include nosuch.*: matches no module"),
+    (["app.py", "--python", "/bin/true"], "--python /bin/true: not a Python interpreter"),
+    (["app.py", "--python", "/bin/false"],
+     "--python /bin/false: not a usable CPython 3.10+ (it failed without a word)"),
+    # Refused before any venv or pip: a forgotten -o, a script beside -m, a requirements file.
+    (["app.py", "dist/app.pyz"], "dist/app.pyz: an archive name where a requirement goes; "
+                                 "to write the archive there, give -o dist/app.pyz"),
+    (["-m", "json.tool", "app.py"], "app.py: a Python file where a requirement goes; give one "
+                                    "entry: the script or -m/-e/-c"),
+    (["app.py", "requirements.txt"], "requirements.txt: a file name where a requirement goes"),
 ])
 def test_bad_input_is_one_line_and_exit_2(app: Path, tmp_path: Path, args, message) -> None:
     line = one_line_error(freeze("build", *args, "-o", tmp_path / "x.pyz", cwd=app))
     assert message in line
+
+
+def test_a_shim_that_fails_is_quoted_by_what_it_says_first(app: Path, tmp_path: Path) -> None:
+    shim = tmp_path / "python3.99"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\necho >&2\n"
+                    "echo 'Note: see pyenv help global' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    line = one_line_error(freeze("build", "app.py", "--python", shim, "-o", tmp_path / "x.pyz",
+                                 cwd=app))
+    assert line.endswith("not a usable CPython 3.10+ (pyenv: python3.99: command not found)")
+
+
+def test_a_folder_with_main_runs_as_python_folder_does(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"tool/__main__.py": "import helper\nhelper.run()\n",
+                                        "tool/helper.py": "def run():\n    print('tool ran')\n"})
+    assert freeze("build", "tool", cwd=src).returncode == 0
+    assert run_frozen(src / "dist" / "tool.pyz", tmp_path=tmp_path).stdout == "tool ran\n"
+    (src / "empty").mkdir()
+    assert one_line_error(freeze("build", "empty", cwd=src)) == (
+        "Error: empty: a folder without __main__.py; give the script in it, or -m PACKAGE with "
+        "--path for a package")
 
 
 def test_function_entry_accepts_what_the_module_may_bind(app: Path, tmp_path: Path) -> None:
