@@ -134,8 +134,8 @@ def build_bytes(parts: Sequence[Contents], launcher: bytes) -> bytes:
     for part in parts:
         manifest = _manifest(payload, part)
         rows.append((*part.layout.python, *payload.put(manifest), boot.digest(manifest)))
-    form, ordered = boot.pack_index(rows)
-    index = marshal.dumps((form, ordered))
+    form, ordered, head = boot.pack_index(rows, launcher)
+    index = marshal.dumps((form, ordered, head))
     newest = next(part for part in parts if part.layout.python[1] == ordered[0][1])
     offset, size = payload.put(index)
     trailer = boot.pack_trailer(offset, size, boot.digest(index))

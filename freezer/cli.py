@@ -210,11 +210,12 @@ def why(archive: Path, name: str, python: Optional[str]) -> None:
 @main.command()
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify(archive: Path) -> None:
-    """Re-check every blob's digest and header; exit 1 naming each bad module."""
+    """Re-check every byte that matters; exit 1 naming each damaged part (2: not an
+    archive freeze can read at all)."""
     try:
         problems = contents.verify(archive)
     except FreezeError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _Failure(str(exc)) from None
     for problem in problems:
         click.echo(problem, err=True)
     if problems:

@@ -7,6 +7,7 @@ check is exactly what a frozen app checks before running a blob.
 from __future__ import annotations
 
 import marshal
+import os
 import sys
 import tempfile
 import zipfile
@@ -50,13 +51,33 @@ def _open(path: Path, python: str | None = None) -> Iterator[boot.Archive]:
                 magic = _magic_for(archive, python)
                 archive.close()
                 archive = boot.Archive(inner, magic)
-        except (boot.ArchiveError, OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise FreezeError(str(exc) if isinstance(exc, boot.ArchiveError)
-                              else f"{path}: cannot read archive ({exc})") from None
+        except boot.ArchiveError as exc:
+            raise FreezeError(_without_trailer(path, Path(inner)) or str(exc)) from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise FreezeError(f"{path}: cannot read archive ({exc})") from None
         try:
             yield archive
         finally:
             archive.close()
+
+
+def _without_trailer(path: Path, inner: Path) -> str | None:
+    """What a file without a trailer freeze reads is, when that is the problem:
+    written by another freeze, cut short (it starts as an archive does), or not an
+    archive at all."""
+    with open(inner, "rb") as file:
+        head = file.read(256)
+        file.seek(max(os.fstat(file.fileno()).st_size - boot.TRAILER_SIZE, 0))
+        trailer = file.read(len(boot.TRAILER_MAGIC))
+    if trailer == boot.TRAILER_MAGIC:
+        return None  # the trailer is there: the problem is past it
+    if trailer[:-1] == boot.TRAILER_MAGIC[:-1]:
+        return (f"{path}: written by another version of freeze (trailer format "
+                f"{trailer[-1]}, this one reads {boot.TRAILER_MAGIC[-1]}); rebuild it")
+    if head.startswith(b"#!") and b'-S "$0"' in head:
+        return (f"{path}: truncated or damaged at its end (no trailer in its "
+                f"{inner.stat().st_size:,} bytes); copy it again or rebuild it")
+    return f"{path}: not an archive written by freeze (no trailer)"
 
 
 def _magic_for(archive: boot.Archive, python: str) -> bytes:
@@ -163,7 +184,7 @@ def explain(path: Path, name: str, python: str | None = None) -> list[str]:
 def verify(path: Path) -> list[str]:
     """Problems found in every interpreter's manifest, one line each naming the
     module; empty when intact."""
-    problems = []
+    problems = _outside_manifests(path)
     versions = pythons(path)
     for python in versions:
         with _open(path, python) as archive:
@@ -171,6 +192,31 @@ def verify(path: Path) -> list[str]:
                               archive)
         problems.extend(found)
     return problems
+
+
+def _outside_manifests(path: Path) -> list[str]:
+    """What is wrong in the bytes no manifest covers: the launcher, the zip members
+    that start boot, and a Lambda package's other files (zip CRCs)."""
+    problems = []
+    with _open(path) as archive:
+        size, expected = archive.launcher
+        if boot.digest(archive.read(0, size)) != expected:
+            problems.append(f"{path}: launcher (the lines before the blobs): digest mismatch")
+        zips = {archive.path: ""} if Path(archive.path) == Path(path) else {
+            str(path): "", archive.path: f"{awslambda.FOLDER}/*.frz: "}
+        for name, inside in zips.items():
+            with zipfile.ZipFile(name) as members:
+                problems.extend(f"{path}: {inside}zip member {info.filename!r}: damaged"
+                                for info in members.infolist() if not _member_intact(members, info))
+    return problems
+
+
+def _member_intact(members: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    try:
+        members.read(info)  # checks the CRC-32 recorded for it
+    except (zipfile.BadZipFile, zlib.error, OSError):
+        return False
+    return True
 
 
 def _problems(path: str, archive: boot.Archive) -> list[str]:

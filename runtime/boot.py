@@ -223,12 +223,13 @@ def pack_trailer(offset, size, index_digest):
             + size.to_bytes(8, "little") + index_digest)
 
 
-def pack_index(manifests):
-    """[(version string, magic number, offset, size, digest) of each manifest] -> the
-    index the trailer points at: (FORMAT_VERSION, rows, newest interpreter first).
-    An archive holds one manifest per interpreter it was built for; the process
-    reads only its own."""
-    return FORMAT_VERSION, tuple(sorted(manifests, key=_release, reverse=True))
+def pack_index(manifests, launcher):
+    """[(version string, magic number, offset, size, digest) of each manifest] and the
+    launcher's bytes -> the index the trailer points at: (FORMAT_VERSION, rows, newest
+    interpreter first, (size, digest) of the launcher, for freeze verify).  An archive
+    holds one manifest per interpreter it was built for; the process reads only its own."""
+    return (FORMAT_VERSION, tuple(sorted(manifests, key=_release, reverse=True)),
+            (len(launcher), digest(launcher)))
 
 
 def _release(row):
@@ -297,7 +298,7 @@ class Archive:
         if len(data) != size or digest(data) != trailer[magic_end + 16:]:
             raise ArchiveError("{}: manifest index is damaged (digest mismatch); rebuild "
                                "the archive".format(self.path))
-        form, rows = marshal.loads(data)
+        form, rows, self.launcher = marshal.loads(data)
         if form != FORMAT_VERSION:
             raise ArchiveError("{}: archive format {!r} is not supported by this "
                                "runtime".format(self.path, form))

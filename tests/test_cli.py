@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -418,11 +419,47 @@ def test_verify_names_a_damaged_regex_table_entry(tmp_path: Path) -> None:
         f"freeze: {out}: regex table entry is damaged (digest mismatch); rebuild the archive")
 
 
-def test_inspect_rejects_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
+def test_inspect_and_verify_reject_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
     other = tmp_path / "other.zip"
     other.write_bytes(b"PK\x05\x06" + bytes(18))
-    line = one_line_error(freeze("inspect", other))
-    assert "not an archive of this version of freeze" in line
+    for command in ("inspect", "verify"):
+        line = one_line_error(freeze(command, other))
+        assert line == f"Error: {other}: not an archive written by freeze (no trailer)"
+
+
+def test_verify_tells_a_cut_archive_and_an_older_format_from_damage(app: Path,
+                                                                    tmp_path: Path) -> None:
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    whole = out.read_bytes()
+    cut = tmp_path / "cut.pyz"
+    cut.write_bytes(whole[:len(whole) // 2])
+    assert one_line_error(freeze("verify", cut)) == (
+        f"Error: {cut}: truncated or damaged at its end (no trailer in its "
+        f"{len(whole) // 2:,} bytes); copy it again or rebuild it")
+    older = tmp_path / "older.pyz"
+    older.write_bytes(whole.replace(boot.TRAILER_MAGIC, boot.TRAILER_MAGIC[:-1] + b"\x01"))
+    assert "written by another version of freeze (trailer format 1, this one reads 2)" in \
+        one_line_error(freeze("verify", older))
+
+
+@pytest.mark.parametrize("part", ["launcher", "__main__.pyc", "__freeze__/boot.py"])
+def test_verify_checks_the_bytes_outside_the_manifest(app: Path, tmp_path: Path,
+                                                      part: str) -> None:
+    """The launcher and the zip members that start boot are checked too."""
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=app).returncode == 0
+    data = bytearray(out.read_bytes())
+    if part == "launcher":
+        data[data.index(b"exec") + 1] ^= 0x01
+        expected = f"{out}: launcher (the lines before the blobs): digest mismatch"
+    else:
+        info = zipfile.ZipFile(out).getinfo(part)
+        data[info.header_offset + 30 + len(part) + info.file_size // 2] ^= 0x01
+        expected = f"{out}: zip member {part!r}: damaged"
+    out.write_bytes(bytes(data))
+    bad = freeze("verify", out)
+    assert (bad.returncode, bad.stderr.splitlines()) == (1, [expected])
 
 
 def test_app_module_shadowing_a_stdlib_name_is_bundled_and_wins(tmp_path: Path) -> None:
