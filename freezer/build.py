@@ -111,6 +111,8 @@ def build(options: Options) -> Result:
             if len(targets) == 1:
                 raise
             raise type(exc)(f"for CPython {tgt.short_version}: {exc}") from None
+    if store is not None and store.unwritable:
+        notes.append(store.unwritable)
     labels = [f"CPython {tgt.short_version}" for tgt in targets]
     warnings = _merged([part.warnings for part in parts], labels)
     extracted = sorted({path for part in parts for path in part.extracted})
@@ -157,7 +159,7 @@ def _targets(options: Options, notes: list[str]) -> list[target.Target]:
         tgt = target.probe(python)
         if options.requirements or options.specs:
             tgt = target.probe(requirements.environment(tgt, options.requirements,
-                                                         options.specs))
+                                                         options.specs, notes))
         other = targets.setdefault(tgt.short_version, tgt)
         if other is not tgt:
             raise TargetError(f"--python {python}: CPython {tgt.short_version} is already "

@@ -37,6 +37,7 @@ class Cache:
 
     def __init__(self, root: Optional[Path] = None) -> None:
         self.root = root or Path(platformdirs.user_cache_dir("freeze")) / "build"
+        self.unwritable = ""  # why the first store failed, for the user: builds stay cold
 
     def _path(self, name: str) -> Path:
         return self.root / name[:2] / name[2:]
@@ -56,5 +57,8 @@ class Cache:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
             os.replace(temp, path)
-        except OSError:
-            pass  # a read-only or full cache only costs speed
+        except OSError as exc:  # a read-only or full cache only costs speed
+            if not self.unwritable:
+                self.unwritable = (f"cannot write the build cache {self.root} "
+                                   f"({exc.strerror or exc}): every build is a cold one; "
+                                   "give --no-cache to skip it")

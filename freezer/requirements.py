@@ -9,6 +9,7 @@ since their contents can change under the same name.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -23,8 +24,10 @@ from .errors import EntryError
 from .target import Target
 
 
-def environment(target: Target, files: Sequence[str], specs: Sequence[str]) -> str:
-    """The python of a venv for `target` holding the requirements; built once per content."""
+def environment(target: Target, files: Sequence[str], specs: Sequence[str],
+                notes: list[str]) -> str:
+    """The python of a venv for `target` holding the requirements; built once per content.
+    Where the cache cannot be written the venv is a temporary one (said in `notes`)."""
     texts = []
     for name in files:
         try:
@@ -39,19 +42,31 @@ def environment(target: Target, files: Sequence[str], specs: Sequence[str]) -> s
     local = any(_is_local(line) for line in [*specs, *"\n".join(texts).splitlines()])
     if python.exists() and not local:
         return str(python)
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
     try:
-        _run([target.executable, "-m", "venv", str(staging)], "creating a build environment")
-        args = [arg for name in files for arg in ("-r", name)]
-        _run([str(staging / "bin" / "python"), "-m", "pip", "install", "-q",
-              "--disable-pip-version-check", *args, *specs], "pip install")
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=root))
+    except OSError as exc:
+        notes.append(f"cannot write the requirements cache {root} ({exc.strerror or exc}); "
+                     "installing into a temporary environment, removed when the build ends")
+        staging = Path(tempfile.mkdtemp(prefix="freeze-env-"))
+        atexit.register(shutil.rmtree, staging, True)
+        _install(staging, files, specs, target)
+        return str(staging / "bin" / "python")
+    try:
+        _install(staging, files, specs, target)
         if final.exists():
             shutil.rmtree(final)
         os.rename(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return str(python)
+
+
+def _install(venv: Path, files: Sequence[str], specs: Sequence[str], target: Target) -> None:
+    _run([target.executable, "-m", "venv", str(venv)], "creating a build environment")
+    args = [arg for name in files for arg in ("-r", name)]
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+          "--disable-pip-version-check", *args, *specs], "pip install")
 
 
 def check_specs(specs: Sequence[str], named_entry: bool) -> None:
