@@ -512,3 +512,27 @@ def test_set_constants_compile_to_the_same_bytes_every_time(python: Path, tmp_pa
     assert outputs[0].read_bytes() == outputs[1].read_bytes() == outputs[2].read_bytes()
     ran = run_frozen(outputs[0], "word7", tmp_path=tmp_path, python=python)
     assert ran.stdout == "True\n", ran.stderr
+
+
+@pytest.mark.parametrize("requirement", [
+    (), pytest.param(("six==1.16.0",), marks=pytest.mark.slow, id="with-requirement")])
+def test_an_unwritable_cache_is_one_note_and_the_build_goes_on(
+        app: Path, tmp_path: Path, requirement: tuple[str, ...]) -> None:
+    """A cache folder that cannot be made (a file in its way; root ignores modes): no
+    traceback, one note per cache, a working archive, and no temporary venv left."""
+    import os
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    env = dict(os.environ, XDG_CACHE_HOME=str(blocker), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", *requirement, "-o", out, cwd=app, env=env)
+    assert built.returncode == 0, built.stderr
+    assert "Traceback" not in built.stderr
+    assert built.stderr.count(f"note: cannot write the build cache {blocker}/freeze/build "
+                              "(Not a directory): every build is a cold one") == 1
+    if requirement:
+        assert "installing into a temporary environment, removed when the build ends" in \
+            built.stderr
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert run_frozen(out, "x", tmp_path=tmp_path).returncode == 1
