@@ -14,11 +14,11 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from . import (
-    appfiles, archive, awslambda, cache, compiler, distributions, files, generated, graph,
-    hooks, regexes, requirements, scanner, target, trace, why,
+    appfiles, archive, awslambda, cache, compiler, config, distributions, files, generated,
+    graph, hooks, regexes, requirements, scanner, target, trace, why,
 )
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -42,7 +42,7 @@ class Options:
     of `python`, which then is the environment resolved in.
     """
 
-    output: Path
+    output: Optional[Path] = None  # None: dist/NAME.pyz (dist/function.zip for --lambda)
     script: Optional[str] = None
     module: Optional[str] = None
     function: Optional[str] = None
@@ -55,16 +55,22 @@ class Options:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
-    strict: bool = False
-    prune: bool = False  # bundle only the modules analysis reached, not whole distributions
-    source: bool = True
-    lazy: bool = False
-    gc_freeze: bool = True
+    # Flags: None is not given, which [tool.freeze] (freezer/config.py) may set; build()
+    # settles them with _FLAG_DEFAULTS.
+    strict: Optional[bool] = None
+    prune: Optional[bool] = None  # bundle only the modules analysis reached
+    source: Optional[bool] = None
+    lazy: Optional[bool] = None
+    gc_freeze: Optional[bool] = None
     trace: tuple[str, ...] = ()  # arguments of representative runs (freezer/trace.py)
     shebang: Optional[str] = None
-    cache: bool = True
-    aws_lambda: bool = False  # write a Lambda deployment package for the script's module
+    cache: Optional[bool] = None
+    aws_lambda: Optional[bool] = None  # write a Lambda deployment package for the script's module
     add_data: tuple[str, ...] = ()  # SRC:DEST, the script's own files (freezer/appfiles.py)
+
+
+_FLAG_DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
+                  "gc_freeze": True, "cache": True, "aws_lambda": False}
 
 
 @dataclass
@@ -96,17 +102,25 @@ class _Part:
 def build(options: Options) -> Result:
     """Freeze the entry point described by `options` into `options.output`: one
     manifest per --python, resolved, compiled and checked for each on its own."""
+    notes: list[str] = []
     options = _folder_script(options)
+    settings = config.load(config.find(Path(options.script).resolve().parent if options.script
+                                       else Path.cwd()))
+    if settings.path is not None:
+        notes.append(f"read [tool.freeze] from {_where(str(settings.path), 0)}")
+    options = _configured(options, settings)
     requirements.check_specs(options.specs, named_entry=options.script is None)
     store = cache.Cache() if options.cache else None
-    notes: list[str] = []
     given = _given_files(options.add_data, Path.cwd(), "--add-data", options)
+    if settings.add_data and settings.path is not None:
+        given = {**_given_files(settings.add_data, settings.path.parent,
+                                f"{settings.path} [tool.freeze] add-data", options), **given}
     _refuse_overwriting(options, given.values())
     targets = _targets(options, notes)
     parts = []
     for tgt in targets:
         try:
-            parts.append(_part(options, tgt, given, store))
+            parts.append(_part(options, tgt, given, store, settings.hooks))
         except FreezeError as exc:
             if len(targets) == 1:
                 raise
@@ -137,6 +151,29 @@ def build(options: Options) -> Result:
     return Result(options.output, package.zipped, modules, pythons,
                   [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
                   notes)
+
+
+def _configured(options: Options, settings: config.Config) -> Options:
+    """`options` with [tool.freeze]'s values where the command line gave none (globs
+    and files add up), the flags settled and the default output named."""
+    changes: dict[str, Any] = {}
+    for name, value in settings.values:
+        given = getattr(options, name)
+        if name in config.ADDED_UP:
+            changes[name] = (*value, *given)
+        elif given is None or given == ():
+            changes[name] = Path(value) if name == "output" else value
+    for name, default in _FLAG_DEFAULTS.items():
+        if changes.get(name, getattr(options, name)) is None:
+            changes[name] = default
+    options = replace(options, **changes)
+    if options.output is None:
+        entry = options.script or options.module or options.function or options.console_script
+        stem = (Path(entry).stem if options.script else
+                str(entry).split(":")[0].rpartition(".")[2])
+        options = replace(options, output=Path("dist") / (
+            "function.zip" if options.aws_lambda else f"{stem}.pyz"))
+    return options
 
 
 def _folder_script(options: Options) -> Options:
@@ -192,7 +229,7 @@ def _runs(python: str) -> bool:
 
 
 def _part(options: Options, tgt: target.Target, given: dict[str, str],
-          store: Optional[cache.Cache]) -> _Part:
+          store: Optional[cache.Cache], config_hooks: tuple[hooks.Hook, ...]) -> _Part:
     """Resolve, check and compile the app for one interpreter."""
     notes: list[str] = []
     entry, search_path = _entry(options, tgt)
@@ -203,16 +240,11 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
     elif entry[0] == boot.ENTRY_FUNCTION:
         _check_function(resolver, entry, options)
     installed = distributions.distributions(search_path)
-    config_file = hooks.find_config(Path(search_path[0]) if options.script else Path.cwd())
-    config = hooks.load_config(config_file)
-    if config.add_data and config_file is not None:
-        given = {**_given_files(config.add_data, config_file.parent,
-                                f"{config_file} [tool.freeze] add-data", options), **given}
     modules = graph.build_graph(
         tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
         module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
-        include=(*config.include, *options.include), exclude=(*config.exclude, *options.exclude),
-        hooks=(*hooks.BUILTIN, *config.hooks, *distributions.hooks(installed)),
+        include=options.include, exclude=options.exclude,
+        hooks=(*hooks.BUILTIN, *config_hooks, *distributions.hooks(installed)),
         plugins=distributions.plugins(installed),
         dependencies=distributions.dependencies(installed), installed=installed,
         whole=not options.prune, store=store)
@@ -222,7 +254,7 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
                         "handler module do not travel; put its data in a package")
     blobs = _compile(tgt, modules, options.aws_lambda, store)
     modules = _without_uncompiled(modules, blobs)
-    extracted = _extract_folders(modules, (*config.extract, *options.extract))
+    extracted = _extract_folders(modules, options.extract)
     extras = files.collect(tgt, modules, installed, extracted)
     carried = _carry(options, modules, extras, given, warnings)
     if carried:
@@ -241,7 +273,7 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
     if options.trace:
         environment = trace.Environment(modules, resolver, tgt,
-                                        (*config.exclude, *options.exclude), tuple(extracted))
+                                        options.exclude, tuple(extracted))
         layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings, environment)
     return _Part(tgt, modules, _contents(layout, modules, extras, blobs, options.source),
                  blobs.get(_LAMBDA_BOOTSTRAP), warnings, extracted, notes)

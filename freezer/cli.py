@@ -34,7 +34,8 @@ def main() -> None:
 @click.option("-c", "--console-script", metavar="NAME",
               help="Run an installed console script of the target environment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Archive to write [default: dist/NAME.pyz].")
+              help="Archive to write [default: dist/NAME.pyz, dist/function.zip with "
+                   "--lambda].")
 @click.option("--python", "python", multiple=True, metavar="INTERPRETER",
               help="Resolve in this interpreter's environment and compile for it; repeat it "
                    "for one archive that runs on each (3.X-3.Y: every python3.X on PATH in "
@@ -56,27 +57,27 @@ def main() -> None:
               help="Carry the file or folder SRC beside the script, into DEST (a folder "
                    "relative to the script's, '.' for its own), extracted with it at run "
                    "time (repeatable; usually detected).")
-@click.option("--strict", is_flag=True, help="Fail on any unresolved import.")
-@click.option("--prune", is_flag=True,
+@click.option("--strict/--no-strict", default=None, help="Fail on any unresolved import.")
+@click.option("--prune/--no-prune", default=None,
               help="Bundle only the modules analysis reaches, not every module of their "
                    "distributions (smaller; code that finds modules at run time may miss some).")
-@click.option("--source/--no-source", default=True, show_default=True,
-              help="Embed sources for tracebacks and inspect.getsource.")
-@click.option("--lazy", is_flag=True,
+@click.option("--source/--no-source", default=None,
+              help="Embed sources for tracebacks and inspect.getsource [default: on].")
+@click.option("--lazy/--no-lazy", default=None,
               help="Load modules whose body only defines names, outside import cycles, "
                    "on first use (importlib.util.LazyLoader), the app's and the "
                    "standard library's.")
-@click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
+@click.option("--gc-freeze/--no-gc-freeze", default=None,
               help="Collect cyclic garbage only every 100,000 allocations while bundled "
-                   "modules import, then gc.freeze() what they built.")
+                   "modules import, then gc.freeze() what they built [default: on].")
 @click.option("--trace", multiple=True, metavar="ARGS",
               help="Run the archive once with ARGS (shell-quoted; '' for none) in this "
                    "folder and use what the run did: the regular expressions it compiled "
                    "are prebuilt, and with --lazy the modules it loaded load eagerly "
                    "(repeatable). With --lambda the run imports the handler: give ''.")
-@click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
-              help="Reuse analyses and compiled modules from the user cache.")
-@click.option("--lambda", "aws_lambda", is_flag=True,
+@click.option("--cache/--no-cache", "use_cache", default=None,
+              help="Reuse analyses and compiled modules from the user cache [default: on].")
+@click.option("--lambda/--no-lambda", "aws_lambda", default=None,
               help="Write an AWS Lambda deployment package (.zip) for the handler module "
                    "SCRIPT; the handler setting stays module.function.")
 @click.option("--shebang", metavar="COMMAND",
@@ -86,14 +87,19 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           console_script: Optional[str], output: Optional[Path], python: tuple[str, ...],
           requirement_files: tuple[str, ...], paths: tuple[str, ...],
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
-          add_data: tuple[str, ...], strict: bool, prune: bool, source: bool, lazy: bool,
-          gc_freeze: bool, trace: tuple[str, ...],
-          use_cache: bool, aws_lambda: bool,
+          add_data: tuple[str, ...], strict: Optional[bool], prune: Optional[bool],
+          source: Optional[bool], lazy: Optional[bool], gc_freeze: Optional[bool],
+          trace: tuple[str, ...], use_cache: Optional[bool], aws_lambda: Optional[bool],
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
     REQUIREMENTs (pip specs, like -r files) are installed into a cached build
     environment first; with -m, -e or -c every argument is a requirement.
+
+    Every option can also be set in the [tool.freeze] table of the nearest
+    pyproject.toml (the script's folder or above; the current folder for -m, -e
+    and -c), keyed by its long name: lazy = true, include = ["pkg.*"],
+    output = "dist/app.pyz". The command line wins; globs and files add up.
     """
     named = [x for x in (module, function, console_script) if x is not None]
     script = None if named or not arguments else arguments[0]
@@ -102,9 +108,6 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     if len(given) != 1:
         raise click.UsageError("give exactly one of SCRIPT, -m MODULE, -e PKG.MOD:FUNC "
                                "or -c CONSOLE_SCRIPT")
-    if output is None:
-        stem = Path(script).stem if script else given[0].split(":")[0].rpartition(".")[2]
-        output = Path("dist") / ("function.zip" if aws_lambda else f"{stem}.pyz")
     options = building.Options(
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,

@@ -2,33 +2,14 @@
 
 A hook fires when its package is bundled (or, for a standard-library module,
 reached).  It can bundle more modules (name globs, as --include), and mark
-packages whose files must be real at run time (as --extract).  Built-in hooks cover well-known packages; users add their own
-in the ``[tool.freeze]`` table of their pyproject.toml::
-
-    [tool.freeze]
-    include = ["myapp.plugins.*"]        # like --include
-    exclude = ["myapp.tests*"]           # like --exclude
-    extract = ["myapp"]                  # like --extract
-    add-data = ["templates:templates"]   # like --add-data, SRC relative to this file
-
-    [tool.freeze.hooks.somepackage]      # fires when somepackage is bundled
-    include = ["somepackage.backends.*"]
-    extract = ["somepackage"]
+packages whose files must be real at run time (as --extract).  Built-in hooks
+cover well-known packages; users add their own in [tool.freeze.hooks] (see
+freezer/config.py).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Optional
-
-from .errors import FreezeError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -82,57 +63,3 @@ BUILTIN: tuple[Hook, ...] = (
     Hook("tzdata", include=("tzdata.*",)),
     Hook("zoneinfo", include=("tzdata", "tzdata.*")),
 )
-
-
-@dataclass(frozen=True)
-class Config:
-    """The [tool.freeze] table of a pyproject.toml."""
-
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    extract: tuple[str, ...] = ()
-    hooks: tuple[Hook, ...] = ()
-    add_data: tuple[str, ...] = ()  # SRC:DEST, SRC relative to the pyproject.toml's folder
-
-
-def find_config(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml at or above `start`."""
-    for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load_config(path: Optional[Path]) -> Config:
-    """Read [tool.freeze]; a missing file or table is an empty config."""
-    if path is None:
-        return Config()
-    try:
-        with open(path, "rb") as file:
-            table = tomllib.load(file).get("tool", {}).get("freeze", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise FreezeError(f"{path}: cannot read [tool.freeze] ({exc})") from None
-    hooks = tuple(Hook(name, _globs(path, f"hooks.{name}.include", spec.get("include")),
-                       _globs(path, f"hooks.{name}.extract", spec.get("extract")))
-                  for name, spec in sorted(_table(path, "hooks", table.get("hooks")).items()))
-    return Config(_globs(path, "include", table.get("include")),
-                  _globs(path, "exclude", table.get("exclude")),
-                  _globs(path, "extract", table.get("extract")), hooks,
-                  _globs(path, "add-data", table.get("add-data")))
-
-
-def _table(path: Path, key: str, value: Any) -> dict[str, dict[str, Any]]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise FreezeError(f"{path}: [tool.freeze] {key} must be a table of tables")
-    return value
-
-
-def _globs(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise FreezeError(f"{path}: [tool.freeze] {key} must be a list of strings")
-    return tuple(value)

@@ -289,7 +289,8 @@ def test_bad_pyproject_is_a_one_line_error(tmp_path: Path) -> None:
                                         "app.py": "print(1)\n"})
     result = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
     assert result.returncode == 2
-    assert result.stderr.strip().endswith("[tool.freeze] include must be a list of strings")
+    assert result.stderr.strip().endswith(
+        "[tool.freeze] include must be a list of strings, not a string")
 
 
 @pytest.mark.slow
