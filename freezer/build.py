@@ -169,8 +169,9 @@ def _configured(options: Options, settings: config.Config) -> Options:
     options = replace(options, **changes)
     if options.output is None:
         entry = options.script or options.module or options.function or options.console_script
-        stem = (Path(entry).stem if options.script else
-                str(entry).split(":")[0].rpartition(".")[2])
+        script = Path(options.script or "")
+        stem = ((script.parent.resolve().name if script.name == "__main__.py" else script.stem)
+                if options.script else str(entry).split(":")[0].rpartition(".")[2])
         options = replace(options, output=Path("dist") / (
             "function.zip" if options.aws_lambda else f"{stem}.pyz"))
     return options
@@ -248,7 +249,7 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         plugins=distributions.plugins(installed),
         dependencies=distributions.dependencies(installed), installed=installed,
         whole=not options.prune, store=store)
-    warnings = _check(modules, options, entry[1], tgt)
+    warnings = _check(modules, options, entry[1], tgt, resolver, notes)
     if options.aws_lambda and modules.modules[entry[1]].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
                         "handler module do not travel; put its data in a package")
@@ -422,27 +423,37 @@ def _main_module(resolver: Resolver, name: str, given: str) -> str:
     return f"{name}.__main__"
 
 
-def _where(filename: str, line: int) -> str:
-    try:
-        shown = os.path.relpath(filename)
-        if shown.startswith(".."):
-            shown = filename
-    except ValueError:
-        shown = filename
+def _where(filename: str, line: int, roots: Iterable[str] = ()) -> str:
+    """`filename` (:line) as a user reads it: relative to the site folder it is in
+    (`roots`, longest first), else to the current folder when below it."""
+    shown = filename
+    for root in sorted(roots, key=len, reverse=True):
+        if filename.startswith(root.rstrip(os.sep) + os.sep):
+            shown = filename[len(root.rstrip(os.sep)) + 1:]
+            break
+    else:
+        try:
+            relative = os.path.relpath(filename)
+            shown = filename if relative.startswith("..") else relative
+        except ValueError:
+            pass
     return f"{shown}:{line}" if line else shown
 
 
-def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Target) -> list[str]:
-    """Warnings for the user; ResolveError for what CPython would refuse, for what
-    the entry cannot start without, and with --strict for any warning."""
+def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Target,
+           resolver: Resolver, notes: list[str]) -> list[str]:
+    """Warnings for the user, and a note totalling the modules not found; ResolveError
+    for what CPython would refuse, for what the entry cannot start without, and
+    with --strict for any warning."""
     errors, warnings, at_start = [], [], []
-    not_found: dict[tuple[str, str], list[graph.Missing]] = {}  # one warning per package
+    not_found: dict[str, list[graph.Missing]] = {}  # one warning per missing package
     excluded: dict[str, list[graph.Missing]] = {}
     for missing in modules.missing:
         if missing.optional or modules.served_at_run_time(missing.name):
             continue
         if missing.reason == graph.EXCLUDED:
-            excluded.setdefault(missing.name, []).append(missing)
+            if resolver.resolve(missing.name) is not None:  # excluding the absent says "not needed"
+                excluded.setdefault(missing.name, []).append(missing)
         elif missing.reason != "not found":
             where = _where(missing.filename, missing.line)
             errors.append(f"{where}: {missing.reason} ({missing.name!r} in {missing.importer})")
@@ -450,22 +461,34 @@ def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Targe
                 options.aws_lambda and missing.name.partition(".")[0] in _LAMBDA_PROVIDED):
             at_start.append(missing)
         else:
-            top = missing.name.partition(".")[0]
-            not_found.setdefault((missing.importer, top), []).append(missing)
+            not_found.setdefault(missing.name.partition(".")[0], []).append(missing)
     if at_start:
         errors.insert(0, _cannot_start(at_start, options, tgt))
-    for (importer, top), group in not_found.items():
+    for top, group in not_found.items():
         first = group[0]
-        more = (f"; {len(group) - 1} more import{'s' if len(group) > 2 else ''} of {top!r} "
-                "there" if len(group) > 1 else "")
-        warnings.append(f"{_where(first.filename, first.line)}: cannot find module "
-                        f"{first.name!r} (imported by {importer}{more})")
+        importers = list(dict.fromkeys(missing.importer for missing in group))
+        if len(importers) > 1:
+            more = f" and {len(importers) - 1} more module{'s' if len(importers) > 2 else ''}"
+        elif len(group) > 1:
+            more = (f"; {len(group) - 1} more import{'s' if len(group) > 2 else ''} of {top!r} "
+                    "there")
+        else:
+            more = ""
+        warnings.append(f"{_where(first.filename, first.line, tgt.site_dirs)}: cannot find "
+                        f"module {first.name!r} (imported by {first.importer}{more})")
+    if not_found:
+        names = ", ".join(not_found)
+        them = "them" if len(not_found) > 1 else "it"
+        notes.append(f"{len(not_found)} module{'s' if len(not_found) > 1 else ''} not found "
+                     f"({names}): an import of {them} fails at run time as in the build "
+                     f"environment; install {them} for {tgt.executable} if the app needs "
+                     f"{them}, or --exclude {them} to say it does not and silence the warning")
     for name, group in sorted(excluded.items()):
         importers = sorted({missing.importer for missing in group})
         others = f" and {len(importers) - 1} more" if len(importers) > 1 else ""
-        warnings.append(f"{_where(group[0].filename, group[0].line)}: {name!r} is excluded, but "
-                        f"{importers[0]}{others} import{'' if others else 's'} it "
-                        "unconditionally: that import fails at run time")
+        warnings.append(f"{_where(group[0].filename, group[0].line, tgt.site_dirs)}: {name!r} "
+                        f"is excluded, but {importers[0]}{others} import{'' if others else 's'} "
+                        "it unconditionally: that import fails at run time")
     for module in modules.modules.values():
         if module.bundled and module.spec.kind == BYTECODE:
             warnings.append(f"{module.name}: bytecode without source ({module.spec.origin}); "

@@ -536,3 +536,29 @@ def test_an_unwritable_cache_is_one_note_and_the_build_goes_on(
             built.stderr
     assert list((tmp_path / "tmp").iterdir()) == []
     assert run_frozen(out, "x", tmp_path=tmp_path).returncode == 1
+
+
+def test_a_missing_package_is_one_warning_with_its_importers_counted(tmp_path: Path) -> None:
+    """Site-packages paths are shown relative to the site folder, a note totals what is
+    missing and says how to fix or silence it, and --exclude of an absent module silences it."""
+    import sysconfig
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(venv)}))
+    src = write_tree(tmp_path, {
+        f"{site.relative_to(tmp_path)}/chatty/__init__.py": "from . import a, b, c\n",
+        **{f"{site.relative_to(tmp_path)}/chatty/{name}.py": "def draw():\n    import plotlib\n"
+           for name in "abc"},
+        "src/app.py": "import chatty\n",
+    }) / "src"
+    args = ("build", "app.py", "--python", venv / "bin" / "python", "-o", tmp_path / "x.pyz")
+    built = freeze(*args, cwd=src)
+    assert built.returncode == 0, built.stderr
+    assert [line for line in built.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: chatty/a.py:2: cannot find module 'plotlib' (imported by chatty.a and 2 more "
+        "modules)"]
+    assert (f"note: 1 module not found (plotlib): an import of it fails at run time as in the "
+            f"build environment; install it for {venv / 'bin' / 'python'} if the app needs it, "
+            "or --exclude it to say it does not and silence the warning") in built.stderr
+    quiet = freeze(*args, "--exclude", "plotlib", cwd=src)
+    assert quiet.returncode == 0 and "plotlib" not in quiet.stderr, quiet.stderr
