@@ -23,6 +23,7 @@ import sys
 from .boot import MANIFEST_EXTRACT
 
 _MARKER = ".freeze-complete"
+_STAGING = ".tmp-"  # a folder being filled: .tmp-<pid>-<random>
 _THREADED = 200  # files: below this, threads cost more than they save
 _THREADS = 4
 
@@ -83,15 +84,18 @@ class Extractor:
         if os.path.lexists(root) and not _trusted(root):
             import shutil
             shutil.rmtree(root)
-        staging = os.path.join(parent, ".tmp-{}-{}".format(os.getpid(), os.urandom(6).hex()))
+        _remove_stale(parent)
+        staging = os.path.join(parent, "{}{}-{}".format(_STAGING, os.getpid(),
+                                                        os.urandom(6).hex()))
         os.mkdir(staging, 0o700)
         try:
             self._write_all(staging)
             os.rename(staging, root)
-        except OSError:
+        except BaseException as exc:  # Ctrl-C too: nothing half-written stays behind
             import shutil
             shutil.rmtree(staging, True)
-            if not _trusted(root):  # another process winning the race is fine
+            # another process winning the race is fine
+            if not isinstance(exc, OSError) or not _trusted(root):
                 raise
 
     def _write_all(self, root):
@@ -118,6 +122,30 @@ class Extractor:
             _in_threads(write, [items[i::_THREADS] for i in range(_THREADS)])
         with open(os.path.join(root, _MARKER), "w") as file:
             file.write(self.key)
+
+
+def _remove_stale(parent):
+    """Staging folders whose process is gone: a run killed while it extracted (a
+    SIGKILL leaves no chance to clean up)."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_STAGING):].partition("-")[0]
+        if name.startswith(_STAGING) and pid.isdigit() and not _alive(int(pid)):
+            import shutil
+            shutil.rmtree(os.path.join(parent, name), True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: alive
+        pass
+    return True
 
 
 def _in_threads(work, shares):

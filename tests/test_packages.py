@@ -231,6 +231,50 @@ def test_concurrent_first_runs_share_one_extraction(datapkg_app: Path, tmp_path:
     assert len(folders) == 1 and not folders[0].name.startswith(".tmp")
 
 
+def test_staging_folders_of_killed_runs_are_removed_by_a_later_extraction(
+        datapkg_app: Path, tmp_path: Path) -> None:
+    """A run killed while it extracted (SIGKILL: no chance to clean up) leaves its
+    staging folder; the next run that extracts removes it, not a live run's."""
+    cache = tmp_path / "cache"
+    parent = cache / "freeze"
+    dead = subprocess.Popen(["true"])  # a pid that has exited
+    dead.wait()
+    stale = parent / f".tmp-{dead.pid}-0123456789ab"
+    live = parent / f".tmp-{os.getpid()}-0123456789ab"
+    for folder in (stale, live):
+        (folder / "datapkg").mkdir(parents=True)
+        (folder / "datapkg" / "table.txt").write_text("half written")
+    result = isolated_cache_run(datapkg_app, tmp_path, {"XDG_CACHE_HOME": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists() and live.exists()
+
+
+def test_interrupted_extraction_leaves_no_staging_folder(tmp_path: Path) -> None:
+    """Ctrl-C while files are written: the staging folder goes with the run."""
+    src = write_tree(tmp_path / "src", {
+        **FILE_READER, "app.py": "import datapkg\nprint(datapkg.table())\n",
+        **{f"site/datapkg/file{n}.txt": "x" * 1000 for n in range(300)}})
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "--path", "site", "-o", out, cwd=src).returncode == 0
+    cache = tmp_path / "cache"
+    from venvs import isolated_env
+    env = {**isolated_env(tmp_path / "env"), "XDG_CACHE_HOME": str(cache)}
+    # SIGINT arrives while the first file is written: raise KeyboardInterrupt from os.open.
+    hook = tmp_path / "hook.py"
+    hook.write_text("import os\nopen_ = os.open\n"
+                    "def interrupting(path, *args):\n"
+                    "    if '/.tmp-' in path:\n        raise KeyboardInterrupt\n"
+                    "    return open_(path, *args)\nos.open = interrupting\n")
+    runner = tmp_path / "runner.py"
+    runner.write_text(f"exec(open({str(hook)!r}).read())\nimport runpy, sys\n"
+                      f"sys.argv = [{str(out)!r}]\nrunpy.run_path({str(out)!r}, "
+                      "run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-I", "-S", str(runner)], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert "KeyboardInterrupt" in result.stderr
+    assert [p.name for p in (cache / "freeze").iterdir()] == []
+
+
 def test_planted_or_shared_folder_is_replaced_not_trusted(datapkg_app: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = isolated_cache_run(datapkg_app, tmp_path, {"XDG_CACHE_HOME": str(cache)})
