@@ -55,22 +55,23 @@ class Options:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     extract: tuple[str, ...] = ()
-    # Flags: None is not given, which [tool.freeze] (freezer/config.py) may set; build()
-    # settles them with _FLAG_DEFAULTS.
+    # Flags (and the timeout): None is not given, which [tool.freeze] (freezer/config.py)
+    # may set; build() settles them with _DEFAULTS.
     strict: Optional[bool] = None
     prune: Optional[bool] = None  # bundle only the modules analysis reached
     source: Optional[bool] = None
     lazy: Optional[bool] = None
     gc_freeze: Optional[bool] = None
     trace: tuple[str, ...] = ()  # arguments of representative runs (freezer/trace.py)
+    trace_timeout: Optional[float] = None  # seconds a traced run may take
     shebang: Optional[str] = None
     cache: Optional[bool] = None
     aws_lambda: Optional[bool] = None  # write a Lambda deployment package for the script's module
     add_data: tuple[str, ...] = ()  # SRC:DEST, the script's own files (freezer/appfiles.py)
 
 
-_FLAG_DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
-                  "gc_freeze": True, "cache": True, "aws_lambda": False}
+_DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
+             "gc_freeze": True, "cache": True, "aws_lambda": False, "trace_timeout": 600}
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _configured(options: Options, settings: config.Config) -> Options:
             changes[name] = (*value, *given)
         elif given is None or given == ():
             changes[name] = Path(value) if name == "output" else value
-    for name, default in _FLAG_DEFAULTS.items():
+    for name, default in _DEFAULTS.items():
         if changes.get(name, getattr(options, name)) is None:
             changes[name] = default
     options = replace(options, **changes)
@@ -351,7 +352,7 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     contents = _contents(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
                          blobs, with_source=True)
     image = archive.build_bytes([contents], archive.launcher([tgt.executable], None))
-    found = trace.record(tgt, image, options.trace)
+    found = trace.record(tgt, image, options.trace, options.trace_timeout or 0)
     trace.check(found, environment)
     warnings.extend(found.warnings)
     table = generated.compile_sources(tgt, found.sources, store)

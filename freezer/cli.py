@@ -10,7 +10,7 @@ from typing import Optional
 import click
 
 from . import build as building
-from . import contents
+from . import contents, processes
 from .errors import FreezeError
 
 
@@ -24,6 +24,7 @@ class _Failure(click.ClickException):
 @click.version_option(package_name="freeze")
 def main() -> None:
     """Freeze a Python application into one fast-starting archive."""
+    processes.stop_on_signals()
 
 
 @main.command()
@@ -75,6 +76,9 @@ def main() -> None:
                    "folder and use what the run did: the regular expressions it compiled "
                    "are prebuilt, and with --lazy the modules it loaded load eagerly "
                    "(repeatable). With --lambda the run imports the handler: give ''.")
+@click.option("--trace-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop a --trace run (and what it started) after SECONDS and fail the "
+                   "build [default: 600].")
 @click.option("--cache/--no-cache", "use_cache", default=None,
               help="Reuse analyses and compiled modules from the user cache [default: on].")
 @click.option("--lambda/--no-lambda", "aws_lambda", default=None,
@@ -89,7 +93,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           include: tuple[str, ...], exclude: tuple[str, ...], extract: tuple[str, ...],
           add_data: tuple[str, ...], strict: Optional[bool], prune: Optional[bool],
           source: Optional[bool], lazy: Optional[bool], gc_freeze: Optional[bool],
-          trace: tuple[str, ...], use_cache: Optional[bool], aws_lambda: Optional[bool],
+          trace: tuple[str, ...], trace_timeout: Optional[float], use_cache: Optional[bool],
+          aws_lambda: Optional[bool],
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
@@ -111,9 +116,9 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     options = building.Options(
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,
-        specs=specs, path=paths, include=include,
-        exclude=exclude, extract=extract, strict=strict, prune=prune, source=source, lazy=lazy,
-        gc_freeze=gc_freeze, trace=trace, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
+        specs=specs, path=paths, include=include, exclude=exclude, extract=extract,
+        strict=strict, prune=prune, source=source, lazy=lazy, gc_freeze=gc_freeze, trace=trace,
+        trace_timeout=trace_timeout, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
         add_data=add_data)
     try:
         result = building.build(options)

@@ -37,7 +37,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-_FLAG, _TEXT, _TEXTS = "true or false", "a string", "a list of strings"
+_FLAG, _TEXT, _TEXTS, _SECONDS = ("true or false", "a string", "a list of strings",
+                                  "a number of seconds above 0")
 # key -> (Options field, shape, whether its values are paths relative to the file)
 KEYS: dict[str, tuple[str, str, bool]] = {
     "python": ("python", _TEXTS, True),
@@ -47,6 +48,7 @@ KEYS: dict[str, tuple[str, str, bool]] = {
     "exclude": ("exclude", _TEXTS, False),
     "extract": ("extract", _TEXTS, False),
     "trace": ("trace", _TEXTS, False),
+    "trace-timeout": ("trace_timeout", _SECONDS, False),
     "output": ("output", _TEXT, True),
     "shebang": ("shebang", _TEXT, False),
     "strict": ("strict", _FLAG, False),
@@ -129,11 +131,17 @@ def _hooks(path: Path, table: Any) -> tuple[Hook, ...]:
 
 
 def _check(path: Path, key: str, value: Any, shape: str) -> None:
-    fits = (isinstance(value, bool) if shape == _FLAG else isinstance(value, str)
-            if shape == _TEXT else isinstance(value, list)
-            and all(isinstance(item, str) for item in value))
+    if shape == _FLAG:
+        fits = isinstance(value, bool)
+    elif shape == _SECONDS:
+        fits = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    elif shape == _TEXT:
+        fits = isinstance(value, str)
+    else:
+        fits = isinstance(value, list) and all(isinstance(item, str) for item in value)
     if not fits:
-        raise FreezeError(f"{path}: [tool.freeze] {key} must be {shape}, not {_kind(value)}")
+        shown = repr(value) if isinstance(value, (int, float)) else _kind(value)
+        raise FreezeError(f"{path}: [tool.freeze] {key} must be {shape}, not {shown}")
 
 
 def _relative_to(folder: Path, key: str, value: Any) -> Any:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from . import processes
 from .errors import FreezeError
 from .files import package_folder
 from .generated import Source
@@ -37,7 +38,6 @@ from .resolver import BUILTIN, NAMESPACE, Resolver
 from .scanner import Pattern
 from .target import Target
 
-TIMEOUT = 600  # seconds a traced run may take
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,10 @@ class Environment:
     extracted: tuple[str, ...] = ()  # archive folders extracted
 
 
-def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
+def record(target: Target, image: bytes, runs: Sequence[str], timeout: float) -> Trace:
     """Run the trace archive `image` once per entry of `runs` (shell-quoted
-    arguments) in the current folder, as `python -I -S archive ARGS` would."""
+    arguments) in the current folder, as `python -I -S archive ARGS` would, each
+    stopped (with what it started) after `timeout` seconds."""
     patterns: set[Pattern] = set()
     loaded: set[str] = set()
     sources: set[Source] = set()
@@ -82,7 +83,7 @@ def record(target: Target, image: bytes, runs: Sequence[str]) -> Trace:
         for arguments in runs:
             output = Path(scratch, "trace")
             output.unlink(missing_ok=True)
-            proc = _run(target, archive, arguments, output)
+            proc = _run(target, archive, arguments, output, timeout)
             detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
             said = f": {detail[0]}" if detail else ""
             if not output.is_file():
@@ -201,16 +202,24 @@ def _folders(package: Optional[Module], graph: Graph) -> list[str]:
     return [os.path.dirname(package.spec.origin)]
 
 
-def _run(target: Target, archive: Path, arguments: str,
-         output: Path) -> subprocess.CompletedProcess[bytes]:
+def _run(target: Target, archive: Path, arguments: str, output: Path,
+         timeout: float) -> subprocess.CompletedProcess[bytes]:
     try:
         words = shlex.split(arguments)
     except ValueError as exc:
         raise FreezeError(f"--trace {arguments!r}: cannot split into arguments ({exc})") from None
-    try:
-        return subprocess.run([target.executable, "-I", "-S", str(archive), *words],
-                              env={**os.environ, "FREEZE_TRACE": str(output)},
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise FreezeError(f"--trace {arguments!r}: the run took over {TIMEOUT} s; trace a "
-                          "shorter representative run") from None
+    command = [target.executable, "-I", "-S", str(archive), *words]
+    with subprocess.Popen(command, env={**os.environ, "FREEZE_TRACE": str(output)},
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except BaseException as exc:  # the timeout, Ctrl-C, SIGTERM: with what it started
+            processes.kill_tree(proc.pid, itself=True)
+            proc.communicate()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise FreezeError(f"--trace {arguments!r}: the run took over {timeout:g} s and "
+                                  "was stopped; trace a shorter representative run, or give "
+                                  "--trace-timeout") from None
+            raise
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)

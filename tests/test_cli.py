@@ -562,3 +562,34 @@ def test_a_missing_package_is_one_warning_with_its_importers_counted(tmp_path: P
             "or --exclude it to say it does not and silence the warning") in built.stderr
     quiet = freeze(*args, "--exclude", "plotlib", cwd=src)
     assert quiet.returncode == 0 and "plotlib" not in quiet.stderr, quiet.stderr
+
+
+def test_sigterm_stops_the_build_its_workers_and_its_temp_folders(tmp_path: Path) -> None:
+    """What a CI runner or Popen.terminate() sends: nothing freeze started outlives it
+    (the pipes close), nothing is left in TMPDIR, no archive is written."""
+    import os
+    import signal
+    import time
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import mods\n",
+        "mods/__init__.py": "".join(f"from . import m{n}\n" for n in range(400)),
+        **{f"mods/m{n}.py": "import json\n" + "def f(x):\n    return [x for _ in range(3)]\n" * 40
+           for n in range(400)},
+    })
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = dict(os.environ, TMPDIR=str(temp))
+    build = subprocess.Popen([sys.executable, "-m", "freezer", "build", "app.py", "--no-cache",
+                              "-o", tmp_path / "app.pyz"], cwd=src, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while sum(len(Path(f"/proc/{build.pid}/task/{task}/children").read_text().split())
+              for task in os.listdir(f"/proc/{build.pid}/task")) < 2:  # the analysis pool
+        assert build.poll() is None and time.monotonic() < deadline, "no workers started"
+        time.sleep(0.05)
+    build.send_signal(signal.SIGTERM)
+    stdout, stderr = build.communicate(timeout=30)  # returns once every pipe holder is gone
+    assert build.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr.decode()
+    assert list(temp.iterdir()) == [] and not (tmp_path / "app.pyz").exists()

@@ -58,6 +58,8 @@ def test_options_come_from_the_table_and_the_command_line_wins(tmp_path: Path) -
     ("[tool.freeze.hooks.x]\nincludes = ['x.*']\n",
      "[tool.freeze.hooks.x] has no key 'includes' (did you mean 'include'?)"),
     ("[tool.freeze]\nhooks = 3\n", "[tool.freeze] hooks must be a table of tables, not a number"),
+    ("[tool.freeze]\ntrace-timeout = 0\n",
+     "[tool.freeze] trace-timeout must be a number of seconds above 0, not 0"),
     ("[tool.freeze\n", "cannot read [tool.freeze]"),
 ])
 def test_a_bad_table_is_one_line_naming_the_file_and_key(tmp_path: Path, table: str,

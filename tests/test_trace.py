@@ -3,6 +3,7 @@ and the lazy modules it loaded become eager (freezer/trace.py)."""
 
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
 
@@ -246,3 +247,26 @@ def test_a_glob_that_matches_nothing_in_the_build_environment_is_no_miss(tmp_pat
     failed = freeze("build", "main.py", "--trace", "", "-o", out, cwd=src)
     assert failed.returncode == 2
     assert failed.stderr.strip().endswith("add --extract pkg"), failed.stderr
+
+
+def test_a_trace_run_that_hangs_is_stopped_with_what_it_started(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {"app.py": """
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+        print(child.pid, flush=True)
+        open(sys.argv[1], "w").write(str(child.pid))
+        time.sleep(300)
+    """})
+    pid_file = tmp_path / "child.pid"
+    started = time.monotonic()
+    built = freeze("build", "app.py", "--trace", str(pid_file), "--trace-timeout", "3",
+                   "-o", tmp_path / "app.pyz", cwd=src)
+    assert time.monotonic() - started < 60
+    assert built.returncode == 2
+    assert built.stderr.strip().endswith(
+        "the run took over 3 s and was stopped; trace a shorter representative run, or give "
+        "--trace-timeout")
+    child = int(pid_file.read_text())
+    time.sleep(0.5)
+    assert not Path(f"/proc/{child}").exists() or "zombie" in Path(
+        f"/proc/{child}/status").read_text()
