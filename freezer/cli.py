@@ -10,6 +10,7 @@ from typing import Optional
 import click
 
 from . import build as building
+from . import cache as caching
 from . import contents, processes
 from .errors import FreezeError
 
@@ -139,6 +140,29 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     pythons = ", ".join(result.pythons)
     click.echo(f"wrote {result.output}: {result.modules} module"
                f"{'s' if result.modules != 1 else ''}, {size}, for CPython {pythons}", err=True)
+
+
+@main.command("cache")
+@click.option("--clear", is_flag=True, help="Remove the entries (all, or those --older-than).")
+@click.option("--older-than", type=click.FloatRange(min=0), metavar="DAYS", default=0,
+              help="With --clear: only entries not modified for DAYS days.")
+@click.option("--only", type=click.Choice(["build", "envs", "extracted"]), multiple=True,
+              help="With --clear: only this kind (repeatable).")
+def cache_command(clear: bool, older_than: float, only: tuple[str, ...]) -> None:
+    """Show (or clear) what freeze keeps in the user cache: analyses and compiled
+    modules (build), requirement environments (envs), and the files archives
+    extracted at run time (extracted), which nothing removes when an archive is
+    deleted."""
+    kinds = caching.usage()
+    click.echo(f"{'KIND':<10} {'ENTRIES':>7} {'SIZE':>13}  FOLDER")
+    for kind in kinds:
+        click.echo(f"{kind.what:<10} {len(kind.entries):>7,} {kind.size / 1e6:>10,.1f} MB  "
+                   f"{kind.folder}")
+    if clear:
+        removed, freed = caching.clear([kind for kind in kinds if not only or kind.what in only],
+                                       older_than * 86400)
+        click.echo(f"removed {removed:,} entr{'y' if removed == 1 else 'ies'}, "
+                   f"{freed / 1e6:,.1f} MB")
 
 
 # inspect and why read one interpreter's manifest of an archive built for several.

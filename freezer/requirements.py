@@ -18,8 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import platformdirs
-
+from . import cache
 from .errors import EntryError
 from .target import Target
 
@@ -36,7 +35,7 @@ def environment(target: Target, files: Sequence[str], specs: Sequence[str],
             raise EntryError(f"-r {name}: cannot read ({exc.strerror})") from None
     key = hashlib.sha256("\n".join([target.executable, target.version_string, *texts, "--",
                                     *specs]).encode()).hexdigest()[:20]
-    root = Path(platformdirs.user_cache_dir("freeze")) / "envs"
+    root = cache.ENVS
     final = root / key
     python = final / "bin" / "python"
     local = any(_is_local(line) for line in [*specs, *"\n".join(texts).splitlines()])

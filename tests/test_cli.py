@@ -593,3 +593,31 @@ def test_sigterm_stops_the_build_its_workers_and_its_temp_folders(tmp_path: Path
     assert build.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr.decode()
     assert list(temp.iterdir()) == [] and not (tmp_path / "app.pyz").exists()
+
+
+def test_cache_command_shows_and_clears_what_freeze_keeps(tmp_path: Path) -> None:
+    import os
+    src = write_tree(tmp_path / "src", {
+        "app.py": "import data\nprint(data.read())\n",
+        "data/__init__.py": "import os\ndef read():\n"
+                            "    return open(os.path.join(os.path.dirname(__file__), 'v.txt')).read()\n",
+        "data/v.txt": "value",
+    })
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    out = tmp_path / "app.pyz"
+    assert freeze("build", "app.py", "-o", out, cwd=src, env=env).returncode == 0
+    run = subprocess.run([sys.executable, "-I", "-S", out], env=env, capture_output=True,
+                         text=True)
+    assert run.stdout == "value\n", run.stderr
+    shown = freeze("cache", env=env)
+    rows = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[1:]}
+    assert int(rows["build"][1]) > 0 and rows["extracted"][1] == "1"
+    assert rows["envs"][-1] == str(tmp_path / "cache" / "freeze" / "envs")
+    kept = freeze("cache", "--clear", "--older-than", "1", env=env)
+    assert kept.stdout.endswith("removed 0 entries, 0.0 MB\n")
+    cleared = freeze("cache", "--clear", "--only", "extracted", env=env)
+    assert "removed 1 entry" in cleared.stdout
+    assert [p.name for p in (tmp_path / "cache" / "freeze").iterdir()] == ["build"]
+    again = subprocess.run([sys.executable, "-I", "-S", out], env=env, capture_output=True,
+                           text=True)
+    assert again.stdout == "value\n", again.stderr
