@@ -75,6 +75,10 @@ class Case:
         return ["-c", self.console_script]
 
 
+# What black, pylint and astroid require before Python 3.11 only (pip skips them after).
+BEFORE_311 = ('tomli==2.2.1; python_version < "3.11"',
+              'typing_extensions==4.15.0; python_version < "3.11"')
+
 CASES = (
     Case(
         "rich",
@@ -126,7 +130,7 @@ CASES = (
     ),
     Case(
         "markdown",
-        ("markdown==3.11.3",),
+        ("markdown==3.10.2",),  # 3.11 needs Python 3.11
         (Run(stdout_has='<table>\n<thead>\n<tr>\n<th style="text-align: left;">Option</th>'),),
         script="markdown_render.py",
         # The extensions are found as entry points; their modules are imported from those.
@@ -172,7 +176,7 @@ CASES = (
     Case(
         "black-mypyc",
         ("black==26.10.1", "click==8.5.1", "mypy_extensions==1.2.0", "packaging==26.3",
-         "pathspec==1.1.1", "platformdirs==4.14.7", "pytokens==0.4.1"),
+         "pathspec==1.1.1", "platformdirs==4.12.4", "pytokens==0.4.1", *BEFORE_311),
         (
             Run(("--code", "x = [  'a',1 ]\ndef f( a ):\n  return a\n"),
                 stdout_has='x = ["a", 1]\n\n\ndef f(a):\n    return a\n'),
@@ -191,7 +195,7 @@ CASES = (
     Case(
         "pylint",
         ("pylint==3.3.9", "astroid==3.3.11", "dill==0.4.1", "isort==6.1.0", "mccabe==0.7.0",
-         "platformdirs==4.14.8", "tomlkit==0.15.2"),
+         "platformdirs==4.12.4", "tomlkit==0.15.2", *BEFORE_311),
         (
             Run(("{data}/lint_clean.py",), stdout_has="Your code has been rated at 10.00/10"),
             Run(("{data}/lint_warnings.py",), exit_code=28,
