@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from . import (
     appfiles, archive, awslambda, cache, compiler, config, distributions, files, generated,
-    graph, hooks, regexes, requirements, scanner, target, trace, why,
+    graph, hooks, progress, regexes, requirements, scanner, target, trace, why,
 )
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -79,6 +79,7 @@ class Result:
     output: Path
     size: int  # bytes written (zipped, for a Lambda package)
     modules: int  # distinct modules bundled, over every interpreter
+    files: int  # distinct data files, metadata and libraries, over every interpreter
     pythons: tuple[str, ...]  # the interpreters' version strings, newest first
     warnings: list[str] = field(default_factory=list)
     extracted: list[str] = field(default_factory=list)
@@ -133,15 +134,17 @@ def build(options: Options) -> Result:
     extracted = sorted({path for part in parts for path in part.extracted})
     notes = list(dict.fromkeys([*notes, *(note for part in parts for note in part.notes)]))
     modules = len({m.name for part in parts for m in part.graph.bundled()})
+    carried = len({path for part in parts for path in part.contents.files})
     pythons = tuple(tgt.version_string for tgt in targets)
     if options.aws_lambda:
         parts = _shipped_apart(parts)
+    progress.current().phase(f"writing {options.output}")
     image = archive.build_bytes([part.contents for part in parts], archive.launcher(
         [f"python{tgt.short_version}" for tgt in targets], options.shebang))
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)
-        return Result(options.output, len(image), modules, pythons, warnings, extracted,
-                      notes=notes)
+        return Result(options.output, len(image), modules, carried, pythons, warnings,
+                      extracted, notes=notes)
     shipped: dict[str, dict[str, bytes]] = {}
     for part in parts:
         shipped.setdefault(part.contents.layout.shipped, {}).update(part.contents.extract)
@@ -149,7 +152,7 @@ def build(options: Options) -> Result:
         parts[0].contents.layout.entry[1], awslambda.bootstrap_source(),
         {archive.cache_tag(part.target.version_string): part.lambda_bootstrap
          for part in parts}, image, shipped))
-    return Result(options.output, package.zipped, modules, pythons,
+    return Result(options.output, package.zipped, modules, carried, pythons,
                   [*warnings, *package.warnings(options.output)], extracted, package.unzipped,
                   notes)
 
@@ -242,6 +245,8 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
     elif entry[0] == boot.ENTRY_FUNCTION:
         _check_function(resolver, entry, options)
     installed = distributions.distributions(search_path)
+    reporter = progress.current()
+    reporter.phase(f"analysing imports for CPython {tgt.version_string}")
     modules = graph.build_graph(
         tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
         module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
@@ -257,6 +262,7 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
     blobs = _compile(tgt, modules, options.aws_lambda, store)
     modules = _without_uncompiled(modules, blobs)
     extracted = _extract_folders(modules, options.extract)
+    reporter.phase("collecting package data, metadata and libraries")
     extras = files.collect(tgt, modules, installed, extracted)
     carried = _carry(options, modules, extras, given, warnings)
     if carried:
@@ -544,7 +550,11 @@ def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[st
     for module in modules.bundled():
         if (module.reads_own_files and module.name != graph.MAIN
                 and module.name.partition(".")[0] not in modules.served):
-            folders.add(files.package_folder(module))
+            folder = files.package_folder(module)
+            if folder and folder not in folders:
+                progress.current().detail(f"extracted: {folder}, as {module.name} builds paths "
+                                          "from its __file__")
+            folders.add(folder)
     return sorted(folder for folder in folders if folder)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +12,7 @@ import click
 
 from . import build as building
 from . import cache as caching
-from . import contents, processes
+from . import contents, processes, progress
 from .errors import FreezeError
 
 
@@ -85,6 +86,10 @@ def main() -> None:
 @click.option("--lambda/--no-lambda", "aws_lambda", default=None,
               help="Write an AWS Lambda deployment package (.zip) for the handler module "
                    "SCRIPT; the handler setting stays module.function.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also print the build's decisions: why each module and file is in the "
+                   "archive, what is extracted and why.")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
@@ -95,7 +100,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           add_data: tuple[str, ...], strict: Optional[bool], prune: Optional[bool],
           source: Optional[bool], lazy: Optional[bool], gc_freeze: Optional[bool],
           trace: tuple[str, ...], trace_timeout: Optional[float], use_cache: Optional[bool],
-          aws_lambda: Optional[bool],
+          aws_lambda: Optional[bool], quiet: bool, verbose: bool,
           shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
@@ -121,10 +126,24 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         strict=strict, prune=prune, source=source, lazy=lazy, gc_freeze=gc_freeze, trace=trace,
         trace_timeout=trace_timeout, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
         add_data=add_data)
+    if quiet and verbose:
+        raise click.UsageError("give -q or -v, not both")
+    reporter = (progress.Progress() if quiet else
+                progress.Bar(verbose=verbose) if sys.stderr.isatty() else
+                progress.Lines(verbose=verbose))
+    progress.show(reporter)
+    started = time.monotonic()
     try:
         result = building.build(options)
     except FreezeError as exc:
         raise _Failure(str(exc)) from None
+    finally:
+        reporter.clear()
+    if quiet:
+        return
+    if verbose:
+        for line in contents.decisions(result.output):
+            click.echo(f"        {line}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for warning in result.warnings:
@@ -138,8 +157,12 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     if result.unzipped is not None:
         size += f" ({result.unzipped:,} unzipped)"
     pythons = ", ".join(result.pythons)
-    click.echo(f"wrote {result.output}: {result.modules} module"
-               f"{'s' if result.modules != 1 else ''}, {size}, for CPython {pythons}", err=True)
+    problems = len(result.warnings)
+    said = f", {problems} warning{'s' if problems != 1 else ''}" if problems else ""
+    click.echo(f"wrote {result.output}: {result.modules:,} module"
+               f"{'s' if result.modules != 1 else ''}, {result.files:,} file"
+               f"{'s' if result.files != 1 else ''}, {size}, for CPython {pythons}, in "
+               f"{time.monotonic() - started:.1f} s{said}", err=True)
 
 
 @main.command("cache")

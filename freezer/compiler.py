@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
-from . import cache
+from . import cache, progress
 from .cache import Cache
 from .errors import CompileError
 from .runtime.boot import PYC_FLAGS
@@ -71,9 +71,20 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
     blobs = {name: blob for name, blob in ((n, store.load(k)) for n, k in keys.items()) if blob}
     todo = [job for job in jobs if job.name not in blobs]
     workers = max(1, min(os.cpu_count() or 1, 4, len(todo)))
-    shares = [todo[i::workers] for i in range(workers)] if todo else []
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        answers = list(pool.map(lambda share: _run_worker(target, share), shares))
+    # Shares of a few hundred modules: progress can be told, at a worker start each.
+    count = max(workers, -(-len(todo) // _SHARE))
+    shares = [todo[i::count] for i in range(count)] if todo else []
+    reporter = progress.current()
+    reporter.phase(f"compiling {len(todo):,} modules for CPython {target.version_string}"
+                   + (f" ({len(blobs):,} more from the build cache)" if blobs else ""), len(todo))
+
+    def run(share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
+        answer = _run_worker(target, share)
+        reporter.advance(len(share))
+        return answer
+
+    with ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(run, shares))
     by_name = {job.name: job for job in jobs}
     for name, blob, error in (result for answer in answers for result in answer):
         if error is not None and name in optional:
@@ -87,6 +98,8 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
             store.store(keys[name], blob)
     return blobs
 
+
+_SHARE = 300  # modules per worker run
 
 # `-c` puts the current folder first on sys.path: drop it before anything imports.
 _UNPATHED = "import sys; del sys.path[0]\n"

@@ -181,6 +181,17 @@ def explain(path: Path, name: str, python: str | None = None) -> list[str]:
         raise FreezeError(f"{path}: holds no module or file {name!r}; `freeze inspect --json` lists them")
 
 
+def decisions(path: Path) -> list[str]:
+    """Why each module and file is in the archive, one step each (`freeze build -v`):
+    the reason that explains it best, as `freeze why` starts its chain."""
+    with _open(path) as archive:
+        reasons = why.read(archive)
+        if reasons is None:
+            return []
+        return [why.chain(archive, reasons, name)[0]
+                for name in (*sorted(reasons["modules"]), *sorted(reasons["files"]))]
+
+
 def verify(path: Path) -> list[str]:
     """Problems found in every interpreter's manifest, one line each naming the
     module; empty when intact."""

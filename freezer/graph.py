@@ -25,7 +25,7 @@ from .reasons import DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, PACKAGE, ROOTS,
 from .resolver import (
     BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name,
 )
-from . import cache, scanner
+from . import cache, progress, scanner
 from .cache import Cache
 from .scanner import (
     ANCHOR_NAME, Analysis, ImportRecord, Pattern, ScanError, analyze, from_data, locate, to_data,
@@ -396,6 +396,7 @@ class _Builder:
                 self.queue.clear()
                 for module, (source, analysis) in zip(wave, self.analyze(wave, pool)):
                     self.follow(self.graph.modules[module.name], source, analysis)
+                progress.current().advance(len(wave))
 
     def carry_whole(self, installed: Sequence[Distribution]) -> None:
         """Every module of each distribution that owns a bundled module, of the

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cache
+from . import cache, progress
 from .errors import EntryError
 from .target import Target
 
@@ -62,6 +62,8 @@ def environment(target: Target, files: Sequence[str], specs: Sequence[str],
 
 
 def _install(venv: Path, files: Sequence[str], specs: Sequence[str], target: Target) -> None:
+    asked = " ".join([*(f"-r {name}" for name in files), *specs])
+    progress.current().phase(f"installing {asked} for CPython {target.version_string} (pip)")
     _run([target.executable, "-m", "venv", str(venv)], "creating a build environment")
     args = [arg for name in files for arg in ("-r", name)]
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",

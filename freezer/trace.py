@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import processes
+from . import processes, progress
 from .errors import FreezeError
 from .files import package_folder
 from .generated import Source
@@ -80,7 +80,9 @@ def record(target: Target, image: bytes, runs: Sequence[str], timeout: float) ->
     with tempfile.TemporaryDirectory(prefix="freeze-trace-") as scratch:
         archive = Path(scratch, "traced.pyz")
         archive.write_bytes(image)
-        for arguments in runs:
+        for number, arguments in enumerate(runs, 1):
+            progress.current().phase(f"--trace run {number} of {len(runs)} (CPython "
+                                     f"{target.version_string}): {shlex.quote(arguments)}")
             output = Path(scratch, "trace")
             output.unlink(missing_ok=True)
             proc = _run(target, archive, arguments, output, timeout)

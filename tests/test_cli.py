@@ -621,3 +621,47 @@ def test_cache_command_shows_and_clears_what_freeze_keeps(tmp_path: Path) -> Non
     again = subprocess.run([sys.executable, "-I", "-S", out], env=env, capture_output=True,
                            text=True)
     assert again.stdout == "value\n", again.stderr
+
+
+def test_a_build_says_what_it_is_doing_and_sums_up(app: Path, tmp_path: Path) -> None:
+    """Timed lines per phase when stderr is not a terminal, a line redrawn in place when
+    it is; -q prints nothing, -v every module's and file's reason; one summary line."""
+    import re
+    from support import PROGRESS_LINE
+    out = tmp_path / "app.pyz"
+    built = freeze("build", "app.py", "--no-cache", "-o", out, cwd=app, progress=True)
+    assert built.returncode == 0, built.stderr
+    phases = [line.split("] ", 1)[1] for line in built.stderr.splitlines()
+              if PROGRESS_LINE.match(line + "\n")]
+    assert phases[0].startswith("analysing imports for CPython ")
+    assert re.fullmatch(r"compiling \d+ modules for CPython [\d.]+", phases[1]), phases
+    assert phases[2:] == ["collecting package data, metadata and libraries", f"writing {out}"]
+    assert re.fullmatch(rf"wrote {re.escape(str(out))}: 3 modules, 0 files, [\d,]+ bytes, for "
+                        r"CPython [\d.]+, in \d+\.\d s", built.stderr.splitlines()[-1])
+
+    quiet = freeze("build", "app.py", "-q", "-o", tmp_path / "q.pyz", cwd=app, progress=True)
+    assert (quiet.returncode, quiet.stderr) == (0, "") and (tmp_path / "q.pyz").is_file()
+    verbose = freeze("build", "app.py", "-v", "-o", tmp_path / "v.pyz", cwd=app)
+    assert "        __main__: the entry point (app.py)\n" in verbose.stderr
+    assert "        pkg.words: imported by pkg at pkg/__init__.py:1" in verbose.stderr
+
+    import os
+    import pty
+    main, terminal = pty.openpty()
+    on_terminal = subprocess.run([sys.executable, "-m", "freezer", "build", "app.py", "--no-cache",
+                                  "-o", tmp_path / "t.pyz"], cwd=app, stderr=terminal,
+                                 stdin=subprocess.DEVNULL, timeout=300)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: nothing more to read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert on_terminal.returncode == 0
+    assert b"\r\x1b[K[" in shown and b"compiling" in shown
+    assert not PROGRESS_LINE.search(shown.decode().replace("\r\n", "\n"))
