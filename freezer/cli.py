@@ -12,7 +12,7 @@ import click
 
 from . import build as building
 from . import cache as caching
-from . import contents, processes, progress
+from . import contents, processes, progress, report
 from .errors import FreezeError
 
 
@@ -163,6 +163,21 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
                f"{'s' if result.modules != 1 else ''}, {result.files:,} file"
                f"{'s' if result.files != 1 else ''}, {size}, for CPython {pythons}, in "
                f"{time.monotonic() - started:.1f} s{said}", err=True)
+
+
+@main.command("report")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Page to write [default: ARCHIVE's name with .html].")
+def report_command(archive: Path, output: Optional[Path]) -> None:
+    """Write one self-contained HTML page of where ARCHIVE's bytes go: a treemap by
+    distribution and package, and every module and file with its reason and importers."""
+    page = output or archive.with_suffix(".html")
+    try:
+        size = report.write(archive, page)
+    except FreezeError as exc:
+        raise _Failure(str(exc)) from None
+    click.echo(f"wrote {page}: {size:,} bytes", err=True)
 
 
 @main.command("cache")

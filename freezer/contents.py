@@ -40,7 +40,7 @@ class ModuleInfo:
 
 
 @contextmanager
-def _open(path: Path, python: str | None = None) -> Iterator[boot.Archive]:
+def opened(path: Path, python: str | None = None) -> Iterator[boot.Archive]:
     """The archive at `path`, or the one inside a Lambda package at `path`: its
     manifest for CPython `python` ("3.12"), by default its newest."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -91,7 +91,7 @@ def _magic_for(archive: boot.Archive, python: str) -> bytes:
 
 def pythons(path: Path) -> list[str]:
     """The short versions (such as "3.12") an archive was built for, newest first."""
-    with _open(path) as archive:
+    with opened(path) as archive:
         return [boot.short_version(version) for version, *_ in archive.pythons.values()]
 
 
@@ -116,7 +116,7 @@ def describe(path: Path, python: str | None = None) -> dict[str, Any]:
     """Everything `freeze inspect` shows about the manifest for `python` (by default
     the newest), as JSON-ready data."""
     differences = _differences(path)
-    with _open(path, python) as archive:
+    with opened(path, python) as archive:
         manifest = archive.manifest
         version, magic = manifest[boot.MANIFEST_PYTHON]
         kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
@@ -160,7 +160,7 @@ def _differences(path: Path) -> dict[str, list[str]]:
     versions = pythons(path)
     bundled: dict[str, list[str]] = {}
     for python in versions:
-        with _open(path, python) as archive:
+        with opened(path, python) as archive:
             for name in archive.modules:
                 bundled.setdefault(name, []).append(python)
     return {name: found for name, found in sorted(bundled.items()) if len(found) < len(versions)}
@@ -169,7 +169,7 @@ def _differences(path: Path) -> dict[str, list[str]]:
 def explain(path: Path, name: str, python: str | None = None) -> list[str]:
     """Why the module or file `name` is in the archive (for `python`, by default
     its newest interpreter): one line per step back to the entry (freezer/why.py)."""
-    with _open(path, python) as archive:
+    with opened(path, python) as archive:
         reasons = why.read(archive)
         if reasons is None:
             raise FreezeError(f"{path}: records no reasons (built by an older freeze); rebuild it")
@@ -184,7 +184,7 @@ def explain(path: Path, name: str, python: str | None = None) -> list[str]:
 def decisions(path: Path) -> list[str]:
     """Why each module and file is in the archive, one step each (`freeze build -v`):
     the reason that explains it best, as `freeze why` starts its chain."""
-    with _open(path) as archive:
+    with opened(path) as archive:
         reasons = why.read(archive)
         if reasons is None:
             return []
@@ -198,7 +198,7 @@ def verify(path: Path) -> list[str]:
     problems = _outside_manifests(path)
     versions = pythons(path)
     for python in versions:
-        with _open(path, python) as archive:
+        with opened(path, python) as archive:
             found = _problems(f"{path} (CPython {python})" if len(versions) > 1 else str(path),
                               archive)
         problems.extend(found)
@@ -209,7 +209,7 @@ def _outside_manifests(path: Path) -> list[str]:
     """What is wrong in the bytes no manifest covers: the launcher, the zip members
     that start boot, and a Lambda package's other files (zip CRCs)."""
     problems = []
-    with _open(path) as archive:
+    with opened(path) as archive:
         size, expected = archive.launcher
         if boot.digest(archive.read(0, size)) != expected:
             problems.append(f"{path}: launcher (the lines before the blobs): digest mismatch")

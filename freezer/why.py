@@ -9,7 +9,8 @@ reads it.  It is a zlib-compressed marshal'd dict:
   to module leads back to the entry;
 - ``files``: {archive path: (how, owner)}, files.Files.why;
 - ``distributions``: {distribution: (modules, archive paths)}: what each carried
-  distribution contributed, for per-distribution totals.
+  distribution contributed, for per-distribution totals;
+- ``importers``: {module: modules that import it}, every one, for `freeze report`.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
         dist = owner if how in filing.BY_DISTRIBUTION else graph.owners.get(owner, "")
         if path in extras.data and dist:
             by_dist.setdefault(dist, ([], []))[1].append(path)
+    importers = {name: tuple(sorted({source for how, source in graph.reasons.get(name, {})
+                                     if how == IMPORT}))
+                 for name in bundled}
     data = {"modules": modules, "files": {path: extras.why[path] for path in sorted(extras.data)},
             "distributions": {dist: (tuple(names), tuple(paths))
-                              for dist, (names, paths) in sorted(by_dist.items())}}
+                              for dist, (names, paths) in sorted(by_dist.items())},
+            "importers": {name: found for name, found in importers.items() if found}}
     # Version 2 writes no interning marks or references, which follow what this process
     # did before (a name from the analysis cache arrives interned), not the value.
     return zlib.compress(marshal.dumps(data, 2), 9)
