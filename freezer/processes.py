@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from types import FrameType
 from typing import Optional
 
@@ -24,6 +25,9 @@ def stop_on_signals() -> None:
 
 
 def _stop(number: int, frame: Optional[FrameType]) -> None:
+    # The threads that tend the children (a process pool's manager) fail as they
+    # vanish: the build is over, their tracebacks would only hide that.
+    threading.excepthook = lambda args: None
     kill_tree(os.getpid())
     raise SystemExit(128 + number)
 
