@@ -489,7 +489,8 @@ def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Targe
         notes.append(f"{len(not_found)} module{'s' if len(not_found) > 1 else ''} not found "
                      f"({names}): an import of {them} fails at run time as in the build "
                      f"environment; install {them} for {tgt.executable} if the app needs "
-                     f"{them}, or --exclude {them} to say it does not and silence the warning")
+                     f"{them}, or --exclude {them} if it does not, which silences "
+                     f"{'their warnings' if len(not_found) > 1 else 'its warning'}")
     for name, group in sorted(excluded.items()):
         importers = sorted({missing.importer for missing in group})
         others = f" and {len(importers) - 1} more" if len(importers) > 1 else ""

@@ -559,7 +559,7 @@ def test_a_missing_package_is_one_warning_with_its_importers_counted(tmp_path: P
         "modules)"]
     assert (f"note: 1 module not found (plotlib): an import of it fails at run time as in the "
             f"build environment; install it for {venv / 'bin' / 'python'} if the app needs it, "
-            "or --exclude it to say it does not and silence the warning") in built.stderr
+            "or --exclude it if it does not, which silences its warning") in built.stderr
     quiet = freeze(*args, "--exclude", "plotlib", cwd=src)
     assert quiet.returncode == 0 and "plotlib" not in quiet.stderr, quiet.stderr
 
