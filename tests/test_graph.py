@@ -15,7 +15,7 @@ import pytest
 
 from freezer.errors import EntryError, FreezeError
 from freezer.graph import EXCLUDED, MAIN, Graph, Missing, build_graph
-from freezer.resolver import BUILTIN, NAMESPACE, SOURCE, Resolver
+from freezer.resolver import BUILTIN, NAMESPACE, Resolver
 from freezer.target import Target, probe
 from support import write_tree
 

@@ -182,14 +182,19 @@ def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Pa
                                  "(digest mismatch); rebuild the archive\n")
 
 
-def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None:
-    out = build_app(tmp_path, {
-        "app.py": "try:\n    import victim\nexcept ImportError:\n    print('hidden')\n",
-        "victim.py": "X = 1\n"})
+def damaged_victim(tmp_path: Path, app: str) -> Path:
+    """An archive of `app` whose module `victim` has its last blob byte flipped."""
+    out = build_app(tmp_path, {"app.py": app, "victim.py": "X = 1\n"})
     victim = module_info(out, "victim")
     data = bytearray(out.read_bytes())
     data[victim["offset"] + victim["length"] - 1] ^= 1
     out.write_bytes(bytes(data))
+    return out
+
+
+def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None:
+    out = damaged_victim(tmp_path, "try:\n    import victim\nexcept ImportError:\n"
+                                   "    print('hidden')\n")
     result = run_frozen(out, tmp_path=tmp_path)
     assert (result.returncode, result.stdout) == (1, "")
     assert "module 'victim' is damaged" in result.stderr
@@ -198,26 +203,20 @@ def test_an_optional_import_cannot_hide_a_damaged_module(tmp_path: Path) -> None
 @pytest.mark.parametrize("how", ["thread", "pool"])
 def test_damage_found_in_another_thread_stops_the_program(tmp_path: Path, how: str) -> None:
     """threading drops SystemExit and a pool keeps it for result(): damage still stops it."""
-    out = build_app(tmp_path, {
-        "app.py": """
-            import concurrent.futures, threading, time
-            def work():
-                print("before", flush=True)
-                import victim
-            if "{how}" == "thread":
-                worker = threading.Thread(target=work)
-                worker.start()
-                worker.join()
-            else:
-                concurrent.futures.ThreadPoolExecutor(1).submit(work)
-                time.sleep(5)
-            print("main carried on")
-        """.replace("{how}", how),
-        "victim.py": "X = 1\n"})
-    victim = module_info(out, "victim")
-    data = bytearray(out.read_bytes())
-    data[victim["offset"] + victim["length"] - 1] ^= 1
-    out.write_bytes(bytes(data))
+    out = damaged_victim(tmp_path, """
+        import concurrent.futures, threading, time
+        def work():
+            print("before", flush=True)
+            import victim
+        if "{how}" == "thread":
+            worker = threading.Thread(target=work)
+            worker.start()
+            worker.join()
+        else:
+            concurrent.futures.ThreadPoolExecutor(1).submit(work)
+            time.sleep(5)
+        print("main carried on")
+    """.replace("{how}", how))
     result = run_frozen(out, tmp_path=tmp_path)
     assert (result.returncode, result.stdout) == (1, "before\n")
     assert result.stderr == (f"freeze: {out}: module 'victim' is damaged (digest mismatch); "
