@@ -172,10 +172,12 @@ def _configured(options: Options, settings: config.Config) -> Options:
             changes[name] = default
     options = replace(options, **changes)
     if options.output is None:
-        entry = options.script or options.module or options.function or options.console_script
-        script = Path(options.script or "")
-        stem = ((script.parent.resolve().name if script.name == "__main__.py" else script.stem)
-                if options.script else str(entry).split(":")[0].rpartition(".")[2])
+        if options.script:
+            script = Path(options.script)
+            stem = script.parent.resolve().name if script.name == "__main__.py" else script.stem
+        else:
+            named = options.module or options.function or options.console_script or ""
+            stem = named.split(":")[0].rpartition(".")[2]
         options = replace(options, output=Path("dist") / (
             "function.zip" if options.aws_lambda else f"{stem}.pyz"))
     return options
