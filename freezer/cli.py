@@ -137,6 +137,11 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         result = building.build(options)
     except FreezeError as exc:
         raise _Failure(str(exc)) from None
+    except BaseException:
+        status = processes.exit_status()
+        if status is None:
+            raise
+        raise SystemExit(status) from None
     finally:
         reporter.clear()
     if quiet:

@@ -1,35 +1,51 @@
 """Child processes: stopping a build, and everything it started, cleanly.
 
 A build starts analysis workers, compilers, pip, and the traced runs of --trace
-(which may start processes of their own).  Ctrl-C reaches all of them, as they
-share the terminal's process group; SIGTERM, which a CI runner, a supervisor or
-Popen.terminate() sends, reaches only freeze.  Its default action ends freeze at
-once, leaving the children alive (holding the caller's pipes open) and temporary
-folders behind.  So SIGTERM and SIGHUP kill every descendant first and then unwind
-like Ctrl-C: context managers remove what they created.
+(which may start processes of their own).  Ctrl-C at a terminal reaches all of
+them, as they share its process group; SIGTERM, which a CI runner, a supervisor or
+Popen.terminate() sends, reaches only freeze, and so may a SIGINT sent with kill.
+SIGTERM's default action ends freeze at once, leaving the children alive (holding
+the caller's pipes open) and temporary folders behind; a KeyboardInterrupt alone
+would wait for the analysis workers' queued work.  So SIGINT, SIGTERM and SIGHUP
+kill every descendant first and then unwind: context managers remove what they
+created.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Optional
 
 
 def stop_on_signals() -> None:
-    """SIGTERM and SIGHUP: kill the processes below this one, then SystemExit(128 + N)."""
-    for number in (signal.SIGTERM, signal.SIGHUP):
+    """SIGINT, SIGTERM and SIGHUP: kill the processes below this one, then
+    SystemExit(128 + N)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _stop)
 
 
+stopped: Optional[int] = None  # the signal that stopped the build, once one has
+
+
 def _stop(number: int, frame: Optional[FrameType]) -> None:
-    # The threads that tend the children (a process pool's manager) fail as they
-    # vanish: the build is over, their tracebacks would only hide that.
+    global stopped
+    stopped = number
+    # What fails as the children vanish (a process pool's manager thread, a callback
+    # the SystemExit lands in) would only hide that the build was stopped: quiet.
     threading.excepthook = lambda args: None
+    sys.unraisablehook = lambda unraisable: None
     kill_tree(os.getpid())
     raise SystemExit(128 + number)
+
+
+def exit_status() -> Optional[int]:
+    """128 + the signal once one stopped the build: whatever exception is unwinding
+    then (its SystemExit, or what broke as the children were killed) ends it so."""
+    return None if stopped is None else 128 + stopped
 
 
 def kill_tree(pid: int, itself: bool = False) -> None:

@@ -564,12 +564,16 @@ def test_a_missing_package_is_one_warning_with_its_importers_counted(tmp_path: P
     assert quiet.returncode == 0 and "plotlib" not in quiet.stderr, quiet.stderr
 
 
-def test_sigterm_stops_the_build_its_workers_and_its_temp_folders(tmp_path: Path) -> None:
-    """What a CI runner or Popen.terminate() sends: nothing freeze started outlives it
-    (the pipes close), nothing is left in TMPDIR, no archive is written."""
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_build_its_workers_and_its_temp_folders(tmp_path: Path,
+                                                                   name: str) -> None:
+    """What a CI runner or Popen.terminate() sends, or kill -INT to freeze alone: nothing
+    freeze started outlives it (the pipes close), nothing is left in TMPDIR, no archive
+    is written."""
     import os
     import signal
     import time
+    number = getattr(signal, name)
     src = write_tree(tmp_path / "src", {
         "app.py": "import mods\n",
         "mods/__init__.py": "".join(f"from . import m{n}\n" for n in range(400)),
@@ -588,9 +592,9 @@ def test_sigterm_stops_the_build_its_workers_and_its_temp_folders(tmp_path: Path
               for task in os.listdir(f"/proc/{build.pid}/task")) < 2:  # the analysis pool
         assert build.poll() is None and time.monotonic() < deadline, "no workers started"
         time.sleep(0.05)
-    build.send_signal(signal.SIGTERM)
+    build.send_signal(number)
     stdout, stderr = build.communicate(timeout=30)  # returns once every pipe holder is gone
-    assert build.returncode == 128 + signal.SIGTERM, stderr
+    assert build.returncode == 128 + number, stderr
     assert "Traceback" not in stderr.decode()
     assert list(temp.iterdir()) == [] and not (tmp_path / "app.pyz").exists()
 
