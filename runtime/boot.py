@@ -298,10 +298,11 @@ class Archive:
         if len(data) != size or digest(data) != trailer[magic_end + 16:]:
             raise ArchiveError("{}: manifest index is damaged (digest mismatch); rebuild "
                                "the archive".format(self.path))
-        form, rows, self.launcher = marshal.loads(data)
-        if form != FORMAT_VERSION:
+        index = marshal.loads(data)
+        if index[0] != FORMAT_VERSION:  # the rest may have another shape
             raise ArchiveError("{}: archive format {!r} is not supported by this "
-                               "runtime".format(self.path, form))
+                               "runtime".format(self.path, index[0]))
+        _, rows, self.launcher = index
         return {magic: (version, offset, size, expected)
                 for version, magic, offset, size, expected in rows}
 
