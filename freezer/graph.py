@@ -363,7 +363,10 @@ class _Builder:
         todo = [index for index in range(len(modules)) if index not in found]
         jobs = [(sources[index], *options) for index in todo]
         results = pool.map(_analyze, jobs, chunksize=4) if pool and len(todo) > 1 else map(_analyze, jobs)
+        reporter = progress.current()
+        reporter.advance(len(found))
         for index, result in zip(todo, results):
+            reporter.advance()
             if isinstance(result, ScanError):  # an error only if a firm import reaches it
                 self.unparsed[modules[index].name] = (f"{modules[index].spec.origin}:"
                                                       f"{result.line}: syntax error: {result}")
@@ -396,7 +399,6 @@ class _Builder:
                 self.queue.clear()
                 for module, (source, analysis) in zip(wave, self.analyze(wave, pool)):
                     self.follow(self.graph.modules[module.name], source, analysis)
-                progress.current().advance(len(wave))
 
     def carry_whole(self, installed: Sequence[Distribution]) -> None:
         """Every module of each distribution that owns a bundled module, of the
