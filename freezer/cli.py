@@ -135,13 +135,13 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     started = time.monotonic()
     try:
         result = building.build(options)
-    except FreezeError as exc:
-        raise _Failure(str(exc)) from None
-    except BaseException:
-        status = processes.exit_status()
-        if status is None:
-            raise
-        raise SystemExit(status) from None
+    except BaseException as exc:
+        status = processes.exit_status()  # a signal stopped it: whatever broke, it was that
+        if status is not None:
+            raise SystemExit(status) from None
+        if isinstance(exc, FreezeError):
+            raise _Failure(str(exc)) from None
+        raise
     finally:
         reporter.clear()
     if quiet:
