@@ -29,6 +29,7 @@ def stop_on_signals() -> None:
 
 
 stopped: Optional[int] = None  # the signal that stopped the build, once one has
+_UNWIND_SECONDS = 5
 
 
 def _stop(number: int, frame: Optional[FrameType]) -> None:
@@ -39,13 +40,23 @@ def _stop(number: int, frame: Optional[FrameType]) -> None:
     threading.excepthook = lambda args: None
     sys.unraisablehook = lambda unraisable: None
     kill_tree(os.getpid())
+    # Unwinding takes well under a second; should the exception land where it is
+    # swallowed and leave the build waiting on a dead worker, end the process anyway.
+    watchdog = threading.Timer(_UNWIND_SECONDS, os._exit, (128 + number,))
+    watchdog.daemon = True
+    watchdog.start()
     raise SystemExit(128 + number)
 
 
 def exit_status() -> Optional[int]:
     """128 + the signal once one stopped the build: whatever exception is unwinding
-    then (its SystemExit, or what broke as the children were killed) ends it so."""
-    return None if stopped is None else 128 + stopped
+    then (its SystemExit, or what broke as the children were killed) ends it so.
+    Sweeps the children again: one forked as the signal came in escaped the first
+    sweep (its SystemExit then lands in a fork hook, which swallows it)."""
+    if stopped is None:
+        return None
+    kill_tree(os.getpid())
+    return 128 + stopped
 
 
 def kill_tree(pid: int, itself: bool = False) -> None:
