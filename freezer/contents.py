@@ -188,7 +188,7 @@ def decisions(path: Path) -> list[str]:
         reasons = why.read(archive)
         if reasons is None:
             return []
-        return [why.chain(archive, reasons, name)[0]
+        return [why.first_step(archive, reasons, name)
                 for name in (*sorted(reasons["modules"]), *sorted(reasons["files"]))]
 
 

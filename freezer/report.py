@@ -49,14 +49,14 @@ def _data(archive_path: Path) -> dict[str, Any]:
             items.append({"name": name, "kind": module["kind"],
                           "bytes": module["length"] + module["source_length"],
                           "dist": owner.get(name, APP), "group": name.partition(".")[0],
-                          "why": why.chain(archive, reasons, name)[0],
+                          "why": why.first_step(archive, reasons, name),
                           "importers": list(reasons.get("importers", {}).get(name, ()))})
         for item in info["files"]:
             path = item["path"]
             items.append({"name": path, "kind": "file (extracted)" if item["extract"] else "file",
                           "bytes": item["length"], "dist": owner.get(path, APP),
                           "group": path.split("/")[0],
-                          "why": why.chain(archive, reasons, path)[0] if path in reasons["files"]
+                          "why": why.first_step(archive, reasons, path) if path in reasons["files"]
                           else f"{path}: carried", "importers": []})
     return {"archive": str(archive_path), "size": info["size"],
             "pythons": [boot.python_label(p["version"], bytes.fromhex(p["magic"]))

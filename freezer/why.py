@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import marshal
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 from . import files as filing
@@ -85,18 +85,26 @@ def read(archive: boot.Archive) -> Optional[dict[str, Any]]:
 def chain(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> list[str]:
     """Lines from `name` back to the entry, one per step: `module: reason`.
     A file's first line says what carries it; the chain goes on from there."""
-    lines = []
+    return list(_steps(archive, reasons, name))
+
+
+def first_step(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> str:
+    """The first line of `name`'s chain, without walking (and parsing) the rest."""
+    return next(_steps(archive, reasons, name))
+
+
+def _steps(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> Iterator[str]:
     files = reasons["files"]
     if name in files:
         how, owner = files[name]
         if how == filing.APP_FILE:
-            lines.append(f"{name}: {how}")
+            yield f"{name}: {how}"
             name = owner
         elif how not in filing.BY_DISTRIBUTION:
-            lines.append(f"{name}: {how} of {owner}")
+            yield f"{name}: {how} of {owner}"
             name = owner
         else:  # a distribution's: go on from the module that made it travel
-            lines.append(f"{name}: {how} of the distribution {owner!r}")
+            yield f"{name}: {how} of the distribution {owner!r}"
             carried = reasons["distributions"].get(owner, ((), ()))[0]
             name = carried[0] if carried else ""
     seen = set()
@@ -104,14 +112,13 @@ def chain(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> list[
         seen.add(name)
         how, source, detail = reasons["modules"].get(name, ("", "", ""))
         if not how:
-            lines.append(f"{name}: (no reason recorded)")
-            break
+            yield f"{name}: (no reason recorded)"
+            return
         text = _TELL.get(how, how).format(source=source, detail=detail)
         if how == IMPORT:
             text += _import_line(archive, source, name)
-        lines.append(f"{name}: {text}")
+        yield f"{name}: {text}"
         name = source if how not in (ENTRY, INCLUDE, PACKAGE) else ""
-    return lines
 
 
 def _import_line(archive: boot.Archive, importer: str, name: str) -> str:
