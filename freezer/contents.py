@@ -89,10 +89,18 @@ def _magic_for(archive: boot.Archive, python: str) -> bytes:
                       f"{', '.join(boot.short_version(v) for v, *_ in archive.pythons.values())}")
 
 
-def pythons(path: Path) -> list[str]:
-    """The short versions (such as "3.12") an archive was built for, newest first."""
-    with opened(path) as archive:
-        return [boot.short_version(version) for version, *_ in archive.pythons.values()]
+def _each_manifest(archive: boot.Archive) -> Iterator[tuple[str, boot.Archive]]:
+    """(short version, the archive open at its manifest) for each interpreter an open
+    archive was built for, newest first: the others are opened from the same file (a
+    Lambda package's archive is unpacked once)."""
+    for magic, (version, *_) in archive.pythons.items():
+        other = (archive if magic == archive.manifest[boot.MANIFEST_PYTHON][1]
+                 else boot.Archive(archive.path, magic))
+        try:
+            yield boot.short_version(version), other
+        finally:
+            if other is not archive:
+                other.close()
 
 
 def _unpacked(path: Path, scratch: Path) -> str:
@@ -115,55 +123,58 @@ def _infos(records: Mapping[str, tuple]) -> list[ModuleInfo]:
 def describe(path: Path, python: str | None = None) -> dict[str, Any]:
     """Everything `freeze inspect` shows about the manifest for `python` (by default
     the newest), as JSON-ready data."""
-    differences = _differences(path)
     with opened(path, python) as archive:
-        manifest = archive.manifest
-        version, magic = manifest[boot.MANIFEST_PYTHON]
-        kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
-        _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
-        extracted = frozenset(paths)
-        generated = manifest[boot.MANIFEST_GENERATED]
-        reasons = why.read(archive)
-        return {
-            "archive": str(path),
-            "size": Path(path).stat().st_size,
-            "python": {"version": version, "magic": magic.hex(),
-                       "label": boot.python_label(version, magic)},
-            "pythons": [{"version": version, "magic": magic.hex(),
-                         "label": boot.python_label(version, magic)}
-                        for magic, (version, *_) in archive.pythons.items()],
-            # Modules bundled for some of the archive's interpreters only: their versions.
-            "differences": differences,
-            "entry": {"kind": kind, "module": module, "attribute": attribute},
-            "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
-            "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
-            # Code generated while modules import, compiled from a trace: the modules
-            # that generate it and how many sources the table holds.
-            "generated": {"modules": dict(generated[3]) if generated else {},
-                          "sources": len(archive.read_generated())},
-            "modules": [asdict(info) for info in _infos(archive.modules)],
-            "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
-            "external": manifest[boot.MANIFEST_EXTERNAL],
-            "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
-                       "extract": path in extracted}
-                      for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
-            # A Lambda package's files that are real files beside the archive, not in it.
-            "shipped": sorted((*paths, *inits)) if folder else [],
-            # Per carried distribution: modules, files, bytes in the archive, files extracted.
-            "distributions": why.totals(archive, reasons) if reasons else {},
-        }
+        return summary(archive, path)
 
 
-def _differences(path: Path) -> dict[str, list[str]]:
+def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
+    """describe() of an archive already open (at `path`, maybe a Lambda package)."""
+    manifest = archive.manifest
+    version, magic = manifest[boot.MANIFEST_PYTHON]
+    kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
+    _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
+    extracted = frozenset(paths)
+    generated = manifest[boot.MANIFEST_GENERATED]
+    reasons = why.read(archive)
+    return {
+        "archive": str(path),
+        "size": Path(path).stat().st_size,
+        "python": {"version": version, "magic": magic.hex(),
+                   "label": boot.python_label(version, magic)},
+        "pythons": [{"version": version, "magic": magic.hex(),
+                     "label": boot.python_label(version, magic)}
+                    for magic, (version, *_) in archive.pythons.items()],
+        # Modules bundled for some of the archive's interpreters only: their versions.
+        "differences": _differences(archive),
+        "entry": {"kind": kind, "module": module, "attribute": attribute},
+        "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
+        "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
+        # Code generated while modules import, compiled from a trace: the modules
+        # that generate it and how many sources the table holds.
+        "generated": {"modules": dict(generated[3]) if generated else {},
+                      "sources": len(archive.read_generated())},
+        "modules": [asdict(info) for info in _infos(archive.modules)],
+        "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
+        "external": manifest[boot.MANIFEST_EXTERNAL],
+        "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
+                   "extract": path in extracted}
+                  for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
+        # A Lambda package's files that are real files beside the archive, not in it.
+        "shipped": sorted((*paths, *inits)) if folder else [],
+        # Per carried distribution: modules, files, bytes in the archive, files extracted.
+        "distributions": why.totals(archive, reasons) if reasons else {},
+    }
+
+
+def _differences(archive: boot.Archive) -> dict[str, list[str]]:
     """{module: the short versions whose manifests bundle it}, for the modules that
     not every manifest bundles (resolution differs by version: backports)."""
-    versions = pythons(path)
     bundled: dict[str, list[str]] = {}
-    for python in versions:
-        with opened(path, python) as archive:
-            for name in archive.modules:
-                bundled.setdefault(name, []).append(python)
-    return {name: found for name, found in sorted(bundled.items()) if len(found) < len(versions)}
+    for python, each in _each_manifest(archive):
+        for name in each.modules:
+            bundled.setdefault(name, []).append(python)
+    return {name: found for name, found in sorted(bundled.items())
+            if len(found) < len(archive.pythons)}
 
 
 def explain(path: Path, name: str, python: str | None = None) -> list[str]:
@@ -195,30 +206,27 @@ def decisions(path: Path) -> list[str]:
 def verify(path: Path) -> list[str]:
     """Problems found in every interpreter's manifest, one line each naming the
     module; empty when intact."""
-    problems = _outside_manifests(path)
-    versions = pythons(path)
-    for python in versions:
-        with opened(path, python) as archive:
-            found = _problems(f"{path} (CPython {python})" if len(versions) > 1 else str(path),
-                              archive)
-        problems.extend(found)
+    with opened(path) as archive:
+        problems = _outside_manifests(path, archive)
+        for python, each in _each_manifest(archive):
+            problems.extend(_problems(f"{path} (CPython {python})" if len(archive.pythons) > 1
+                                      else str(path), each))
     return problems
 
 
-def _outside_manifests(path: Path) -> list[str]:
+def _outside_manifests(path: Path, archive: boot.Archive) -> list[str]:
     """What is wrong in the bytes no manifest covers: the launcher, the zip members
     that start boot, and a Lambda package's other files (zip CRCs)."""
     problems = []
-    with opened(path) as archive:
-        size, expected = archive.launcher
-        if boot.digest(archive.read(0, size)) != expected:
-            problems.append(f"{path}: launcher (the lines before the blobs): digest mismatch")
-        zips = {archive.path: ""} if Path(archive.path) == Path(path) else {
-            str(path): "", archive.path: f"{awslambda.FOLDER}/*.frz: "}
-        for name, inside in zips.items():
-            with zipfile.ZipFile(name) as members:
-                problems.extend(f"{path}: {inside}zip member {info.filename!r}: damaged"
-                                for info in members.infolist() if not _member_intact(members, info))
+    size, expected = archive.launcher
+    if boot.digest(archive.read(0, size)) != expected:
+        problems.append(f"{path}: launcher (the lines before the blobs): digest mismatch")
+    zips = {archive.path: ""} if Path(archive.path) == Path(path) else {
+        str(path): "", archive.path: f"{awslambda.FOLDER}/*.frz: "}
+    for name, inside in zips.items():
+        with zipfile.ZipFile(name) as members:
+            problems.extend(f"{path}: {inside}zip member {info.filename!r}: damaged"
+                            for info in members.infolist() if not _member_intact(members, info))
     return problems
 
 
@@ -238,7 +246,7 @@ def _problems(path: str, archive: boot.Archive) -> list[str]:
     # since: checked only when this interpreter computes the target's (zlib's own
     # checksum still catches a damaged source).
     key = int.from_bytes(magic, "little") if (
-        _release(version) >= (3, 11)) == (sys.version_info >= (3, 11)) else None
+        boot.release(version) >= (3, 11)) == (sys.version_info >= (3, 11)) else None
     problems = []
     records = {**archive.manifest[boot.MANIFEST_RUNTIME], **archive.modules}
     for name, record in records.items():
@@ -252,11 +260,6 @@ def _problems(path: str, archive: boot.Archive) -> list[str]:
             problems.append(f"{path}: file {member!r}: digest mismatch")
     problems.extend(f"{path}: {what}: digest mismatch" for what in _damaged_tables(archive))
     return problems
-
-
-def _release(version: str) -> tuple[int, int]:
-    major, minor = boot.short_version(version).split(".")
-    return int(major), int(minor)
 
 
 def _damaged_tables(archive: boot.Archive) -> Iterator[str]:

@@ -35,8 +35,8 @@ def write(archive_path: Path, output: Path) -> int:
 
 
 def _data(archive_path: Path) -> dict[str, Any]:
-    info = contents.describe(archive_path)
     with contents.opened(archive_path) as archive:
+        info = contents.summary(archive, archive_path)
         reasons = why.read(archive)
         if reasons is None:
             raise FreezeError(f"{archive_path}: records no reasons (built by an older freeze); "

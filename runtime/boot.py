@@ -228,12 +228,14 @@ def pack_index(manifests, launcher):
     launcher's bytes -> the index the trailer points at: (FORMAT_VERSION, rows, newest
     interpreter first, (size, digest) of the launcher, for freeze verify).  An archive
     holds one manifest per interpreter it was built for; the process reads only its own."""
-    return (FORMAT_VERSION, tuple(sorted(manifests, key=_release, reverse=True)),
+    return (FORMAT_VERSION, tuple(sorted(manifests, key=lambda row: release(row[0]),
+                                         reverse=True)),
             (len(launcher), digest(launcher)))
 
 
-def _release(row):
-    return tuple(int(part) if part.isdigit() else 0 for part in row[0].split(".")[:2])
+def release(version):
+    """'3.12.1' -> (3, 12)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split(".")[:2])
 
 
 def python_label(version, magic):
