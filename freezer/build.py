@@ -436,9 +436,9 @@ def _where(filename: str, line: int, roots: Iterable[str] = ()) -> str:
     """`filename` (:line) as a user reads it: relative to the site folder it is in
     (`roots`, longest first), else to the current folder when below it."""
     shown = filename
-    for root in sorted(roots, key=len, reverse=True):
-        if filename.startswith(root.rstrip(os.sep) + os.sep):
-            shown = filename[len(root.rstrip(os.sep)) + 1:]
+    for root in sorted((root.rstrip(os.sep) + os.sep for root in roots), key=len, reverse=True):
+        if filename.startswith(root):
+            shown = filename[len(root):]
             break
     else:
         try:

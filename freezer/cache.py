@@ -24,6 +24,8 @@ from typing import Optional, Union
 
 import platformdirs
 
+from .runtime import extract
+
 
 ROOT = Path(platformdirs.user_cache_dir("freeze"))
 BUILD, ENVS = ROOT / "build", ROOT / "envs"
@@ -92,8 +94,8 @@ class Usage:
 def usage() -> list[Usage]:
     """The build cache's entries, the requirement environments and the extraction
     folders (in the user cache, and the temp folder runs fall back to)."""
-    temp = Path(tempfile.gettempdir()) / f"freeze-{os.getuid()}"
-    extracted = [entry for folder in (ROOT, temp) for entry in _children(folder)
+    extracted = [entry for folder in (ROOT, Path(extract.temp_parent()))
+                 for entry in _children(folder)
                  if entry.is_dir() and entry not in (BUILD, ENVS)]
     return [Usage("build", BUILD, [e for d in _children(BUILD) for e in _children(d)]),
             Usage("envs", ENVS, [e for e in _children(ENVS) if e.is_dir()]),

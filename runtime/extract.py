@@ -171,10 +171,11 @@ def _in_threads(work, shares):
 def _parents():
     """Where extraction folders may live: the user cache, else the temp directory."""
     yield os.path.join(cache_home(), "freeze")
-    yield _temp_parent()
+    yield temp_parent()
 
 
-def _temp_parent():
+def temp_parent():
+    """The private temp folder runs fall back to (freezer/cache.py lists it too)."""
     import tempfile
     uid = os.getuid() if hasattr(os, "getuid") else 0
     return os.path.join(tempfile.gettempdir(), "freeze-{}".format(uid))
