@@ -25,10 +25,15 @@ def chromium() -> str:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         pytest.skip("needs chromium; as root with apt-get the suite installs it "
                     "(apt-get install chromium)")
-    installed = subprocess.run(["apt-get", "install", "-y", "-q", "chromium"],
-                               env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               timeout=1800)
+    def apt_get(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["apt-get", *args], stdin=subprocess.DEVNULL, capture_output=True,
+                              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                              text=True, timeout=1800)
+
+    installed = apt_get("install", "-y", "-q", "chromium")
+    if installed.returncode != 0:  # a fresh machine may have no package lists yet
+        apt_get("update", "-q")
+        installed = apt_get("install", "-y", "-q", "chromium")
     found = next(filter(None, map(shutil.which, BROWSERS)), None)
     if installed.returncode != 0 or not found:
         pytest.skip(f"cannot install chromium: {(installed.stderr or installed.stdout)[-300:]}")
