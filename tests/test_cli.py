@@ -669,3 +669,14 @@ def test_a_build_says_what_it_is_doing_and_sums_up(app: Path, tmp_path: Path) ->
     assert on_terminal.returncode == 0
     assert b"\r\x1b[K[" in shown and b"compiling" in shown
     assert not PROGRESS_LINE.search(shown.decode().replace("\r\n", "\n"))
+
+
+def test_a_plain_checkout_finds_its_runtime(tmp_path: Path) -> None:
+    """Without site (so without the editable install's mapping), the checkout's
+    freezer imports its runtime from the checkout's runtime/ folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import freezer.archive, "
+            "freezer.runtime.boot as boot; print(boot.__file__)")
+    ran = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(checkout)],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert (ran.returncode, ran.stdout) == (0, f"{checkout / 'runtime' / 'boot.py'}\n"), ran.stderr
