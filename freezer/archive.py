@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .errors import OutputError
 from .runtime import boot
@@ -40,11 +40,26 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """What the archive runs: `kind` is boot's ENTRY_SCRIPT (the module is __main__),
+    ENTRY_MODULE (runpy's -m) or ENTRY_FUNCTION (`attribute` of `module`, dotted)."""
+
+    kind: str
+    module: str
+    attribute: str = ""
+
+    def packed(self) -> tuple[Any, ...]:
+        """The manifest's form (boot.MANIFEST_ENTRY)."""
+        return _fields({boot.ENTRY_KIND: self.kind, boot.ENTRY_NAME: self.module,
+                        boot.ENTRY_ATTRIBUTE: self.attribute})
+
+
+@dataclass(frozen=True)
 class Layout:
     """What the writer needs beyond the modules themselves."""
 
     python: tuple[str, bytes]  # version string, magic number
-    entry: tuple[str, str, str]  # ENTRY_* kind, module, attribute
+    entry: Entry
     # modules to load through importlib.util.LazyLoader -> lazy modules to import with each
     lazy: Mapping[str, tuple[str, ...]]
     external: Mapping[str, str]
@@ -163,11 +178,8 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
     if layout.regexes is not None:
         engine, table = layout.regexes
         entries = {}
-        for (pattern, flags), arguments in table.items():
-            # Version 2 writes no references or interning marks: those follow what the
-            # build process did before (with the cache, "{" arrives interned), not the value.
-            entry = marshal.dumps((pattern, flags, *marshal.loads(arguments)), 2)
-            entries[pattern, flags] = (*payload.put(entry), boot.digest(entry))
+        for pattern, entry in table.items():
+            entries[pattern] = (*payload.put(entry), boot.digest(entry))
         index = marshal.dumps(boot.pack_regex_index(entries))
         regexes = (*payload.put(index), boot.digest(index), engine)
     generated = None
@@ -180,7 +192,7 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
     return marshal.dumps({
         boot.MANIFEST_FORMAT: boot.FORMAT_VERSION,
         boot.MANIFEST_PYTHON: layout.python,
-        boot.MANIFEST_ENTRY: layout.entry,
+        boot.MANIFEST_ENTRY: layout.entry.packed(),
         # Interned, a name is one object that marshal writes once.
         boot.MANIFEST_LAZY: {sys.intern(name): tuple(map(sys.intern, imports))
                              for name, imports in sorted(layout.lazy.items())},
@@ -190,8 +202,11 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
         boot.MANIFEST_FILES: file_records,
         # Sorted tuples, not sets: before 3.11 marshal writes a set in iteration order,
         # which follows this process's hash seed, and a build must be reproducible.
-        boot.MANIFEST_EXTRACT: (key.hex(), tuple(sorted(real)), layout.shipped,
-                                tuple(sorted(frozenset(extract) & part.inits))),
+        boot.MANIFEST_EXTRACT: _fields({boot.EXTRACT_KEY: key.hex(),
+                                        boot.EXTRACT_PATHS: tuple(sorted(real)),
+                                        boot.EXTRACT_FOLDER: layout.shipped,
+                                        boot.EXTRACT_INITS: tuple(sorted(frozenset(extract)
+                                                                         & part.inits))}),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
@@ -199,6 +214,11 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
         boot.MANIFEST_PREFIX: any(path.startswith(boot.PREFIX_FOLDER + "/") for path in real),
         boot.MANIFEST_REASONS: reasons,
     }, 4)
+
+
+def _fields(values: Mapping[int, Any]) -> tuple[Any, ...]:
+    """A manifest tuple from its fields, keyed by boot's position constants."""
+    return tuple(values[position] for position in range(len(values)))
 
 
 def _strong_digest(data: bytes) -> bytes:

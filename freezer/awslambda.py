@@ -66,7 +66,7 @@ def members(module: str, bootstrap: bytes, compiled: Mapping[str, bytes], image:
     """Task-root path -> contents.  `compiled` maps each interpreter's cache tag to
     the bootstrap compiled for it (Python picks its own from __pycache__); `shipped`
     each extraction folder to its files."""
-    files = {f"{module}.py": bootstrap, f"{FOLDER}/{module}.frz": image}
+    files = {f"{module}.py": bootstrap, boot.lambda_archive(module): image}
     files.update((f"__pycache__/{module}.{cache_tag}.pyc", code)
                  for cache_tag, code in compiled.items())
     for folder, extract in shipped.items():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -149,7 +148,7 @@ def build(options: Options) -> Result:
     for part in parts:
         shipped.setdefault(part.contents.layout.shipped, {}).update(part.contents.extract)
     package = awslambda.write(options.output, awslambda.members(
-        parts[0].contents.layout.entry[1], awslambda.bootstrap_source(),
+        parts[0].contents.layout.entry.module, awslambda.bootstrap_source(),
         {archive.cache_tag(part.target.version_string): part.lambda_bootstrap
          for part in parts}, image, shipped))
     return Result(options.output, package.zipped, modules, carried, pythons,
@@ -219,20 +218,11 @@ def _expanded(given: str, notes: list[str]) -> list[str]:
         return [given]
     low, high = int(match[1]), int(match[2])
     found = [name for name in (f"python3.{minor}" for minor in range(high, low - 1, -1))
-             if shutil.which(name) and _runs(name)]
+             if shutil.which(name) and target.starts(name)]
     if not found:
         raise TargetError(f"--python {given}: no python3.{low} to python3.{high} on PATH")
     notes.append(f"--python {given}: found {', '.join(found)} on PATH")
     return found
-
-
-def _runs(python: str) -> bool:
-    """Whether `python` starts (a pyenv shim on PATH may name a version not enabled)."""
-    try:
-        return subprocess.run([python, "-c", ""], capture_output=True, stdin=subprocess.DEVNULL,
-                              timeout=60).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
 
 
 def _part(options: Options, tgt: target.Target, given: dict[str, str],
@@ -241,24 +231,24 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
     notes: list[str] = []
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
-    if entry[0] == boot.ENTRY_MODULE:
-        entry = (entry[0], _main_module(resolver, entry[1], options.module or entry[1]),
-                 entry[2])
-    elif entry[0] == boot.ENTRY_FUNCTION:
+    if entry.kind == boot.ENTRY_MODULE:
+        entry = replace(entry, module=_main_module(resolver, entry.module,
+                                                   options.module or entry.module))
+    elif entry.kind == boot.ENTRY_FUNCTION:
         _check_function(resolver, entry, options)
     installed = distributions.distributions(search_path)
     reporter = progress.current()
     reporter.phase(f"analysing imports for CPython {tgt.version_string}")
     modules = graph.build_graph(
-        tgt, resolver, script=options.script if entry[0] == boot.ENTRY_SCRIPT else None,
-        module=None if entry[0] == boot.ENTRY_SCRIPT else entry[1],
+        tgt, resolver, script=options.script if entry.kind == boot.ENTRY_SCRIPT else None,
+        module=None if entry.kind == boot.ENTRY_SCRIPT else entry.module,
         include=options.include, exclude=options.exclude,
         hooks=(*hooks.BUILTIN, *config_hooks, *distributions.hooks(installed)),
         plugins=distributions.plugins(installed),
         dependencies=distributions.dependencies(installed), installed=installed,
         whole=not options.prune, store=store)
-    warnings = _check(modules, options, entry[1], tgt, resolver, notes)
-    if options.aws_lambda and modules.modules[entry[1]].reads_own_files:
+    warnings = _check(modules, options, entry.module, tgt, resolver, notes)
+    if options.aws_lambda and modules.modules[entry.module].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
                         "handler module do not travel; put its data in a package")
     blobs = _compile(tgt, modules, options.aws_lambda, store)
@@ -274,11 +264,11 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         python=(tgt.version_string, tgt.magic), entry=entry,
         # The entry stays eager: a Lambda handler's init must fail at its import.
         lazy=({name: imports for name, imports in
-               graph.lazy_modules(modules, tgt.frozen_modules).items() if name != entry[1]}
+               graph.lazy_modules(modules, tgt.frozen_modules).items() if name != entry.module}
               if options.lazy else {}),
         boot_code=blobs[_BOOT],
         external={m.name: _external_kind(m) for m in modules.external()},
-        shipped=awslambda.shipped_folder(entry[1]) if options.aws_lambda else "",
+        shipped=awslambda.shipped_folder(entry.module) if options.aws_lambda else "",
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
         gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
     if options.trace:
@@ -308,7 +298,7 @@ def _shipped_apart(parts: list[_Part]) -> list[_Part]:
         return parts
     return [replace(part, contents=replace(part.contents, layout=replace(
         part.contents.layout, shipped=awslambda.shipped_folder(
-            part.contents.layout.entry[1], archive.cache_tag(part.target.version_string)))))
+            part.contents.layout.entry.module, archive.cache_tag(part.target.version_string)))))
             for part in parts]
 
 
@@ -356,7 +346,8 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     table, the code generated while modules imported is compiled, and lazy modules
     they loaded become eager.  A Lambda handler's run is its init: importing it.
     A module or file a run missed that the build could have added fails the build."""
-    entry = (boot.ENTRY_FUNCTION, layout.entry[1], "") if options.aws_lambda else layout.entry
+    entry = (archive.Entry(boot.ENTRY_FUNCTION, layout.entry.module) if options.aws_lambda
+             else layout.entry)
     contents = _contents(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
                          blobs, with_source=True)
     image = archive.build_bytes([contents], archive.launcher([tgt.executable], None))
@@ -385,7 +376,7 @@ def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
     return archive.Contents(layout, members, runtime, data, extract, extras.inits)
 
 
-def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], list[str]]:
+def _entry(options: Options, tgt: target.Target) -> tuple[archive.Entry, list[str]]:
     """The manifest's entry and the search path, as Python would set sys.path[0]."""
     extra = [os.path.abspath(p) for p in options.path]
     if options.aws_lambda and options.script is None:
@@ -396,27 +387,27 @@ def _entry(options: Options, tgt: target.Target) -> tuple[tuple[str, str, str], 
             raise EntryError(f"{options.script}: no such script file")
         folder = [str(script.resolve().parent), *extra, *tgt.path]
         if not options.aws_lambda:
-            return (boot.ENTRY_SCRIPT, graph.MAIN, ""), folder
+            return archive.Entry(boot.ENTRY_SCRIPT, graph.MAIN), folder
         if script.suffix != ".py" or not script.stem.isidentifier():
             raise EntryError(f"{options.script}: a Lambda handler module must be a .py file "
                              "named like a Python module, such as lambda_function.py")
-        return (boot.ENTRY_MODULE, script.stem, ""), folder
+        return archive.Entry(boot.ENTRY_MODULE, script.stem), folder
     here = [os.getcwd(), *extra, *tgt.path]
     if options.module is not None:
-        return (boot.ENTRY_MODULE, options.module, ""), here
+        return archive.Entry(boot.ENTRY_MODULE, options.module), here
     if options.function is not None:
         return _object_ref(options.function, f"-e {options.function}"), here
     value = target.console_script(tgt, options.console_script)
     return _object_ref(value, f"-c {options.console_script}"), [*extra, *tgt.path]
 
 
-def _object_ref(text: str, what: str) -> tuple[str, str, str]:
+def _object_ref(text: str, what: str) -> archive.Entry:
     """`pkg.mod:func` (extras allowed, as in entry points) -> a function entry."""
     match = _OBJECT_REF.match(text)
     if not match or not all(part.isidentifier() for part in
                             (*match[1].split("."), *match[2].split("."))):
         raise EntryError(f"{what}: expected MODULE:FUNCTION, such as pkg.cli:main")
-    return boot.ENTRY_FUNCTION, match[1], match[2]
+    return archive.Entry(boot.ENTRY_FUNCTION, match[1], match[2])
 
 
 def _main_module(resolver: Resolver, name: str, given: str) -> str:
@@ -664,10 +655,10 @@ def _refuse_overwriting_read(output: Path, modules: graph.Graph, extras: files.F
                               "a file the build reads")
 
 
-def _check_function(resolver: Resolver, entry: tuple[str, str, str], options: Options) -> None:
+def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) -> None:
     """EntryError when MOD of MOD:FUNC plainly defines no FUNC (only its first
     name is checked: ``a.b`` needs ``a``); anything it may bind unseen passes."""
-    _, name, attribute = entry
+    name, attribute = entry.module, entry.attribute
     spec = resolver.resolve(name)
     if not attribute or spec is None or spec.kind != SOURCE:
         return

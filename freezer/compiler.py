@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import subprocess
 from collections.abc import Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,15 +16,13 @@ from typing import Optional
 from . import cache, progress
 from .cache import Cache
 from .errors import CompileError
-from .runtime.boot import PYC_FLAGS
-from .target import Target
+from .target import RUN_ID, Target, run
 
 # Runs in the target interpreter.  Input: marshal'd [(name, path, dfile, is_source)].
 # Output: marshal'd [(name, blob, error)] where error is (message, line) or None.
 _WORKER = r"""
-import marshal, sys
+import boot, marshal, sys
 from importlib.util import MAGIC_NUMBER, source_hash
-FLAGS = bytes.fromhex(sys.argv[1])
 results = []
 for name, path, dfile, is_source in marshal.loads(sys.stdin.buffer.read()):
     try:
@@ -33,12 +30,12 @@ for name, path, dfile, is_source in marshal.loads(sys.stdin.buffer.read()):
             data = file.read()
         if is_source:
             code = compile(data, dfile, "exec", dont_inherit=True)
-            blob = MAGIC_NUMBER + FLAGS + source_hash(data) + marshal.dumps(code)
+            blob = MAGIC_NUMBER + boot.PYC_FLAGS + source_hash(data) + marshal.dumps(code)
         elif data[:4] != MAGIC_NUMBER:
             raise ValueError("bytecode is for another Python version (bad magic number)")
         else:
             marshal.loads(data[16:])
-            blob = MAGIC_NUMBER + FLAGS + bytes(8) + data[16:]
+            blob = MAGIC_NUMBER + boot.PYC_FLAGS + bytes(8) + data[16:]
         results.append((name, blob, None))
     except SyntaxError as exc:
         results.append((name, b"", ("syntax error: " + str(exc.msg), exc.lineno or 0)))
@@ -78,13 +75,13 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
     reporter.phase(f"compiling {len(todo):,} modules for CPython {target.version_string}"
                    + (f" ({len(blobs):,} more from the build cache)" if blobs else ""), len(todo))
 
-    def run(share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
+    def compile_share(share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
         answer = _run_worker(target, share)
         reporter.advance(len(share))
         return answer
 
     with ThreadPoolExecutor(workers) as pool:
-        answers = list(pool.map(run, shares))
+        answers = list(pool.map(compile_share, shares))
     by_name = {job.name: job for job in jobs}
     for name, blob, error in (result for answer in answers for result in answer):
         if error is not None and name in optional:
@@ -100,11 +97,7 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
 
 
 _SHARE = 300  # modules per worker run
-
-# `-c` puts the current folder first on sys.path: drop it before anything imports.
-_UNPATHED = "import sys; del sys.path[0]\n"
-_SEEDED = {"PYTHONHASHSEED": "0"}  # see run_in_target
-_WORKER_ID = cache.key(_UNPATHED, _WORKER, PYC_FLAGS, repr(_SEEDED))
+_WORKER_ID = cache.key(RUN_ID, _WORKER)
 
 
 def _key(target: Target, job: Job) -> str:
@@ -115,34 +108,4 @@ def _key(target: Target, job: Job) -> str:
 
 def _run_worker(target: Target, share: list[Job]) -> list[tuple[str, bytes, Optional[tuple[str, int]]]]:
     request = marshal.dumps([(j.name, j.path, j.dfile, j.is_source) for j in share])
-    return marshal.loads(run_in_target(target, _WORKER, request, "compiling", PYC_FLAGS.hex()))
-
-
-def run_in_target(target: Target, script: str, request: bytes, doing: str, *args: str) -> bytes:
-    """Run `script` in the target interpreter with `request` on stdin; its stdout.
-    CompileError with the script's last line of stderr if it fails.
-
-    As isolated as `-I` (no user site, no PYTHON* variables, no current folder on
-    sys.path) but with a fixed hash seed: marshal writes a frozenset constant
-    (`x in {"a", "b", "c"}`) in iteration order, which follows the seed, and the
-    same inputs must give the same bytes."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    proc = subprocess.run([target.executable, "-s", "-S", "-c", _UNPATHED + script, *args],
-                          input=request, capture_output=True, env={**env, **_SEEDED})
-    if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise CompileError(f"{doing} with {target.executable} failed: {detail[0]}")
-    return proc.stdout
-
-
-def run_cached(target: Target, script: str, request: bytes, doing: str,
-               store: Optional[Cache]) -> bytes:
-    """run_in_target's answer, kept in the cache under the script, target and request."""
-    name = cache.key("run", _UNPATHED, script, target.executable, target.magic, request,
-                     repr(_SEEDED))
-    answer = store.load(name) if store else None
-    if answer is None:
-        answer = run_in_target(target, script, request, doing)
-        if store:
-            store.store(name, answer)
-    return answer
+    return marshal.loads(run(target.executable, _WORKER, request, failure="compiling failed"))

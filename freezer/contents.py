@@ -108,7 +108,7 @@ def _unpacked(path: Path, scratch: Path) -> str:
         return str(path)
     with zipfile.ZipFile(path) as package:
         inner = [name for name in package.namelist()
-                 if name.startswith(f"{awslambda.FOLDER}/") and name.endswith(".frz")]
+                 if name.startswith(f"{awslambda.FOLDER}/") and name.endswith(boot.LAMBDA_SUFFIX)]
         if len(inner) != 1:
             return str(path)  # an archive itself (its tail is a zip), or not ours
         return package.extract(inner[0], scratch)
@@ -131,9 +131,8 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
     """describe() of an archive already open (at `path`, maybe a Lambda package)."""
     manifest = archive.manifest
     version, magic = manifest[boot.MANIFEST_PYTHON]
-    kind, module, attribute = manifest[boot.MANIFEST_ENTRY]
-    _, paths, folder, inits = manifest[boot.MANIFEST_EXTRACT]
-    extracted = frozenset(paths)
+    entry, extract = manifest[boot.MANIFEST_ENTRY], manifest[boot.MANIFEST_EXTRACT]
+    extracted = frozenset(extract[boot.EXTRACT_PATHS])
     generated = manifest[boot.MANIFEST_GENERATED]
     reasons = why.read(archive)
     return {
@@ -146,12 +145,13 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
                     for magic, (version, *_) in archive.pythons.items()],
         # Modules bundled for some of the archive's interpreters only: their versions.
         "differences": _differences(archive),
-        "entry": {"kind": kind, "module": module, "attribute": attribute},
+        "entry": {"kind": entry[boot.ENTRY_KIND], "module": entry[boot.ENTRY_NAME],
+                  "attribute": entry[boot.ENTRY_ATTRIBUTE]},
         "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
         "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
         # Code generated while modules import, compiled from a trace: the modules
         # that generate it and how many sources the table holds.
-        "generated": {"modules": dict(generated[3]) if generated else {},
+        "generated": {"modules": dict(generated[boot.GENERATED_CALLERS]) if generated else {},
                       "sources": len(archive.read_generated())},
         "modules": [asdict(info) for info in _infos(archive.modules)],
         "runtime": [asdict(info) for info in _infos(manifest[boot.MANIFEST_RUNTIME])],
@@ -160,7 +160,8 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
                    "extract": path in extracted}
                   for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
         # A Lambda package's files that are real files beside the archive, not in it.
-        "shipped": sorted((*paths, *inits)) if folder else [],
+        "shipped": (sorted((*extract[boot.EXTRACT_PATHS], *extract[boot.EXTRACT_INITS]))
+                    if extract[boot.EXTRACT_FOLDER] else []),
         # Per carried distribution: modules, files, bytes in the archive, files extracted.
         "distributions": why.totals(archive, reasons) if reasons else {},
     }
@@ -222,7 +223,7 @@ def _outside_manifests(path: Path, archive: boot.Archive) -> list[str]:
     if boot.digest(archive.read(0, size)) != expected:
         problems.append(f"{path}: launcher (the lines before the blobs): digest mismatch")
     zips = {archive.path: ""} if Path(archive.path) == Path(path) else {
-        str(path): "", archive.path: f"{awslambda.FOLDER}/*.frz: "}
+        str(path): "", archive.path: f"{awslambda.FOLDER}/*{boot.LAMBDA_SUFFIX}: "}
     for name, inside in zips.items():
         with zipfile.ZipFile(name) as members:
             problems.extend(f"{path}: {inside}zip member {info.filename!r}: damaged"
@@ -268,12 +269,12 @@ def _damaged_tables(archive: boot.Archive) -> Iterator[str]:
              "generated code table": archive.manifest[boot.MANIFEST_GENERATED],
              "reasons table": archive.manifest[boot.MANIFEST_REASONS]}
     index = blobs["regex table"]
-    if index is not None and _intact(archive, *index[:3]):  # read for any engine
-        entries = boot.regex_entries(marshal.loads(archive.read(*index[:2])))
+    if index is not None and _intact(archive, *index[boot.WHERE]):  # read for any engine
+        entries = boot.regex_entries(marshal.loads(archive.read(*index[boot.WHERE][:2])))
         for number, entry in enumerate(entries, 1):
             blobs[f"regex table entry {number}"] = entry
     yield from (what for what, entry in blobs.items()
-                if entry is not None and not _intact(archive, *entry[:3]))
+                if entry is not None and not _intact(archive, *entry[boot.WHERE]))
 
 
 def _intact(archive: boot.Archive, offset: int, size: int, digest: bytes) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .hooks import Hook
+from .runtime.boot import distribution_key
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 # `Requires-Dist: name[extras] (>=1) ; marker`: the name, and the rest for the marker.
@@ -50,7 +51,7 @@ class Distribution:
 
     @property
     def name(self) -> str:
-        return normalise(os.path.basename(self.folder).partition("-")[0])
+        return distribution_key(os.path.basename(self.folder).partition("-")[0])
 
     @property
     def site(self) -> str:
@@ -75,11 +76,6 @@ class Distribution:
                     yield inside, path
 
 
-def normalise(name: str) -> str:
-    """PEP 503: runs of -, _ and . are one -, lower case."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def distributions(search_path: Sequence[str]) -> list[Distribution]:
     """Installed distributions on the path, first occurrence of each name winning."""
     found, seen = [], set()
@@ -89,7 +85,7 @@ def distributions(search_path: Sequence[str]) -> list[Distribution]:
         except OSError:
             continue
         for name in names:
-            key = normalise(name.partition("-")[0])
+            key = distribution_key(name.partition("-")[0])
             if name.endswith(_METADATA_SUFFIXES) and key not in seen:
                 folder = os.path.join(entry, name)
                 if os.path.isdir(folder):
@@ -182,7 +178,7 @@ def _requires(folder: str) -> frozenset[str]:
             header = file.read().partition("\n\n")[0]
     except OSError:
         return frozenset()
-    return frozenset(normalise(match[1]) for match in _REQUIRES.finditer(header)
+    return frozenset(distribution_key(match[1]) for match in _REQUIRES.finditer(header)
                      if ";" not in match[2])
 
 

@@ -14,24 +14,22 @@ from collections.abc import Iterable
 from typing import Optional
 
 from .cache import Cache
-from .compiler import run_cached
-from .target import Target
+from .target import Target, run_cached
 
-# (source, filename, mode, compiler flags, optimization level), as compile() takes them
+# boot.generated_key: (source, filename, mode, compiler flags, optimization level)
 Source = tuple[str, str, str, int, int]
 
 # Runs in the target interpreter.  Input: marshal'd [Source].  Output: marshal'd
 # {Source: marshal'd code}; a source that does not compile, or warns, is left out,
 # so the runtime compiles it and raises or warns as it should.
 _WORKER = r"""
-import marshal, sys, warnings
+import boot, marshal, sys, warnings
 table = {}
 for key in marshal.loads(sys.stdin.buffer.read()):
-    source, filename, mode, flags, optimize = key
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a source that warns must warn when it compiles
-            table[key] = marshal.dumps(compile(source, filename, mode, flags, True, optimize))
+            table[key] = marshal.dumps(boot.compile_generated(key))
     except Exception:
         continue
 sys.stdout.buffer.write(marshal.dumps(table))
@@ -44,7 +42,7 @@ def compile_sources(target: Target, sources: Iterable[Source],
     ordered = sorted(set(sources))  # the same bytes every build
     if not ordered:
         return None
-    return run_cached(target, _WORKER, marshal.dumps(ordered), "compiling generated code", store)
+    return run_cached(target, _WORKER, marshal.dumps(ordered), "compiling generated code failed", store)
 
 
 def callers(calls: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:

@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from typing import Optional
 
 from .cache import Cache
-from .compiler import run_cached
 from .scanner import Pattern
-from .target import Target
+from .target import Target, run_cached
 
 # Runs in the target interpreter.  Input: marshal'd [(pattern, flags)].  Output:
-# marshal'd (engine key, table): table maps (pattern, flags) to the marshal'd
-# arguments of _sre.compile after the pattern itself, with the program as bytes.
+# marshal'd (engine key, table): table maps (pattern, flags) to its archive entry,
+# boot.regex_entry marshal'd with version 2, which writes no references or
+# interning marks: those would follow what the process did before, not the value.
 _WORKER = r"""
-import marshal, sys, warnings, _sre
+import boot, marshal, sys, warnings, _sre
 try:
     from re import _compiler
 except ImportError:  # Python 3.10
@@ -49,12 +49,8 @@ for pattern, flags in marshal.loads(sys.stdin.buffer.read()):
         _sre.compile(*args)
     except Exception:
         continue  # left to re at run time, which raises or warns as it should
-    _, final, code, groups, groupindex, indexgroup = args
-    program = b"".join(word.to_bytes(_sre.CODESIZE, sys.byteorder) for word in code)
-    table[pattern, flags] = marshal.dumps(
-        (final, program, groups, dict(groupindex), tuple(indexgroup)))
-key = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder)
-sys.stdout.buffer.write(marshal.dumps((key, table)))
+    table[pattern, flags] = marshal.dumps(boot.regex_entry(flags, args), 2)
+sys.stdout.buffer.write(marshal.dumps((boot.regex_engine(), table)))
 """
 
 
@@ -68,9 +64,9 @@ def compile_patterns(target: Target, patterns: Iterable[Pattern],
     # Version 2, as the archive's entries: the request (and so the cache key and the
     # table's keys) must not depend on which patterns this process happened to intern.
     data = run_cached(target, _WORKER, marshal.dumps(ordered, 2),
-                      "compiling regular expressions", store)
+                      "compiling regular expressions failed", store)
     key, table = marshal.loads(data)
     return key, table
 
 
-Table = dict[Pattern, bytes]  # (pattern, flags) -> marshal'd arguments of _sre.compile
+Table = dict[Pattern, bytes]  # (pattern, flags) -> its marshal'd boot.regex_entry

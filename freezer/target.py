@@ -11,8 +11,12 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass
+from typing import Optional
 
+from . import cache
+from .cache import Cache
 from .errors import EntryError, TargetError
+from .runtime import boot
 
 SUPPORTED = ((3, 10), (3, 11), (3, 12), (3, 13))
 
@@ -91,16 +95,63 @@ def _under(path: str, directories: tuple[str, ...]) -> bool:
     return any(path.startswith(directory.rstrip(os.sep) + os.sep) for directory in directories)
 
 
-def _run(python: str, script: str, *args: str) -> str:
+# `-c` puts the current folder first on sys.path: a script run isolated finds the
+# runtime's folder there instead, so that `import boot` gives it the archive format.
+_RUNTIME = os.path.dirname(boot.__file__)
+_ISOLATED_PREFIX = f"import sys; sys.path[0] = {_RUNTIME!r}\n"
+_SEEDED = {"PYTHONHASHSEED": "0"}
+# What else shapes an isolated run's answer, for cache keys.
+RUN_ID = cache.key(_ISOLATED_PREFIX, cache.code_id(boot.__file__), repr(_SEEDED))
+
+
+def run(python: str, script: str, request: bytes = b"", *args: str, failure: str,
+        label: str = "", isolated: bool = True, timeout: Optional[float] = None) -> bytes:
+    """Run `script` in the interpreter `python` with `request` on stdin; its stdout.
+    The one way freeze runs code in a target interpreter.  TargetError
+    ``"{label}: {failure} ({what stderr says})"``, label defaulting to `python`.
+
+    Isolated, it is as isolated as ``-I`` (no site, no PYTHON* variables, no current
+    folder on sys.path) but with a fixed hash seed, since marshal writes a frozenset
+    constant in iteration order, which follows the seed, and the same inputs must
+    give the same bytes; and runtime/boot.py imports as ``boot``.  Not isolated, it
+    sees what the interpreter's own programs see (the probe asks for its sys.path)."""
+    label = label or python
+    if isolated:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+        command = [python, "-s", "-S", "-c", _ISOLATED_PREFIX + script, *args]
+        env.update(_SEEDED)
+    else:
+        env, command = None, [python, "-c", script, *args]
     try:
-        proc = subprocess.run([python, "-c", script, *args], capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL, timeout=120)
+        proc = subprocess.run(command, input=request, capture_output=True, env=env,
+                              timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise TargetError(f"--python {python}: cannot run it ({exc})") from None
+        raise TargetError(f"{label}: cannot run it ({exc})") from None
     if proc.returncode != 0:
-        raise TargetError(f"--python {python}: not a usable CPython 3.10+ "
-                          f"({_gist(proc.stderr)})")
+        raise TargetError(f"{label}: {failure} ({_gist(proc.stderr.decode(errors='replace'))})")
     return proc.stdout
+
+
+def starts(python: str) -> bool:
+    """Whether `python` starts (a pyenv shim on PATH may name a version not enabled)."""
+    try:
+        run(python, "", failure="does not start", isolated=False, timeout=60)
+    except TargetError:
+        return False
+    return True
+
+
+def run_cached(target: Target, script: str, request: bytes, failure: str,
+               store: Optional[Cache]) -> bytes:
+    """run()'s answer for an isolated script, kept in the cache under the script,
+    the target, the request and boot, which the script may import."""
+    name = cache.key("run", RUN_ID, script, target.executable, target.magic, request)
+    answer = store.load(name) if store else None
+    if answer is None:
+        answer = run(target.executable, script, request, failure=failure)
+        if store:
+            store.store(name, answer)
+    return answer
 
 
 def _gist(stderr: str) -> str:
@@ -115,7 +166,9 @@ def _gist(stderr: str) -> str:
 def probe(python: str) -> Target:
     """Ask `python` once for its import configuration."""
     try:
-        info = json.loads(_run(python, _PROBE))
+        info = json.loads(run(python, _PROBE, label=f"--python {python}",
+                              failure="not a usable CPython 3.10+", isolated=False,
+                              timeout=120))
     except json.JSONDecodeError:
         raise TargetError(f"--python {python}: not a Python interpreter (it ran freeze's "
                           "probe and printed no answer); give a python executable") from None
@@ -144,7 +197,8 @@ def probe(python: str) -> Target:
 
 def console_script(target: Target, name: str) -> str:
     """The `module:attr` a console script of the target environment runs."""
-    found = json.loads(_run(target.executable, _CONSOLE_SCRIPT, name))
+    found = json.loads(run(target.executable, _CONSOLE_SCRIPT, b"", name, isolated=False,
+                           failure="cannot list its console scripts", timeout=120))
     if not found:
         script = os.path.join(os.path.dirname(target.executable), name)
         if os.path.isfile(script):  # installed with setup(scripts=...), as awscli's `aws`

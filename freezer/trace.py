@@ -36,6 +36,7 @@ from .generated import Source
 from .graph import MAIN, Graph, Module
 from .resolver import BUILTIN, NAMESPACE, Resolver
 from .scanner import Pattern
+from .runtime import boot
 from .target import Target
 
 
@@ -94,13 +95,14 @@ def record(target: Target, image: bytes, runs: Sequence[str], timeout: float) ->
                                   "or left through os._exit (mypy does, unless given "
                                   "--no-fast-exit); fix the run or leave this --trace out")
             report = marshal.loads(output.read_bytes())  # runtime/importer.py write_trace
-            patterns.update(report["patterns"])
-            loaded.update(report["loaded"])
-            sources.update(report["sources"])
-            calls.update(report["callers"])
-            modules_missed.update(((arguments, name), None) for name in report["missing_modules"])
+            patterns.update(report[boot.TRACE_PATTERNS])
+            loaded.update(report[boot.TRACE_LOADED])
+            sources.update(report[boot.TRACE_SOURCES])
+            calls.update(report[boot.TRACE_CALLERS])
+            modules_missed.update(((arguments, name), None)
+                                  for name in report[boot.TRACE_MISSING_MODULES])
             paths_missed.update(((arguments, path, extracted), None)
-                                for path, extracted in report["missing_paths"])
+                                for path, extracted in report[boot.TRACE_MISSING_PATHS])
             if b"Traceback (most recent call last):" in proc.stderr:
                 warnings.append(f"--trace {arguments!r}: the run failed{said}; what it did "
                                 "before is used, but a run that works traces better")
@@ -211,7 +213,7 @@ def _run(target: Target, archive: Path, arguments: str, output: Path,
     except ValueError as exc:
         raise FreezeError(f"--trace {arguments!r}: cannot split into arguments ({exc})") from None
     command = [target.executable, "-I", "-S", str(archive), *words]
-    with subprocess.Popen(command, env={**os.environ, "FREEZE_TRACE": str(output)},
+    with subprocess.Popen(command, env={**os.environ, boot.TRACE_VARIABLE: str(output)},
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as proc:
         try:

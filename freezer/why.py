@@ -159,7 +159,7 @@ def _imports(node: ast.AST, package: str, name: str) -> bool:
 
 def totals(archive: boot.Archive, reasons: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """Per distribution: modules, data files, bytes in the archive, files extracted."""
-    extracted = frozenset(archive.manifest[boot.MANIFEST_EXTRACT][1])
+    extracted = frozenset(archive.manifest[boot.MANIFEST_EXTRACT][boot.EXTRACT_PATHS])
     sizes = archive.manifest[boot.MANIFEST_FILES]
     result = {}
     for dist, (names, paths) in reasons["distributions"].items():

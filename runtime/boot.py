@@ -42,7 +42,8 @@ RUNTIME_PACKAGE = "__freeze__"
 # the archive (by cache tag, cpython-310), and its source; runtime/zipmain.py runs them.
 BOOT_CODE_MEMBER = RUNTIME_PACKAGE + "/boot.{}.pyc"
 BOOT_SOURCE_MEMBER = RUNTIME_PACKAGE + "/boot.py"
-LAMBDA_FOLDER = ".freeze"  # a Lambda package's <module>.frz and shipped files, in the task root
+LAMBDA_FOLDER = ".freeze"  # a Lambda package's archive and shipped files, in the task root
+LAMBDA_SUFFIX = ".frz"  # the archive of a Lambda package's handler module <module>.frz
 # Runtime modules.  Every process runs the last two, in order, at start; the others
 # run when first asked for (runtime_module): most apps never need them.  Each may
 # import only boot and the modules before it.
@@ -53,26 +54,37 @@ RUNTIME_AT_START = RUNTIME_MODULES[-2:]
 # Manifest keys.
 MANIFEST_FORMAT = "format"
 MANIFEST_PYTHON = "python"  # (version string, magic number)
-MANIFEST_ENTRY = "entry"  # (ENTRY_* kind, module name, attribute path or "")
+MANIFEST_ENTRY = "entry"  # fields ENTRY_KIND, ENTRY_NAME, ENTRY_ATTRIBUTE
 MANIFEST_LAZY = "lazy"  # {module loaded through LazyLoader: lazy modules to import with it}
 MANIFEST_RUNTIME = "runtime"  # {runtime module name: record}
 MANIFEST_MODULES = "modules"  # pack_records(): ({name: row}, rows, {name: path})
 MANIFEST_EXTERNAL = "external"  # {module name: kind}: resolved, not carried
-MANIFEST_FILES = "files"  # {path: (offset, size, digest)}: package data, metadata, libraries
-MANIFEST_EXTRACT = "extract"  # (key, sorted paths, folder, sorted inits): see below
-MANIFEST_REGEXES = "regexes"  # (offset, size, digest of the index, engine key) or None: see
-# pack_regex_index
-# (offset, size, digest, {module: names of the builtins it calls}) or None: code that
-# modules generate, compiled by a trace build (runtime/generated.py)
+MANIFEST_FILES = "files"  # {path: WHERE}: package data, metadata, libraries
+MANIFEST_EXTRACT = "extract"  # fields EXTRACT_*: see below
+# WHERE the index is (pack_regex_index), then REGEXES_ENGINE, or None
+MANIFEST_REGEXES = "regexes"
+# WHERE code that modules generate is, compiled by a trace build (runtime/generated.py),
+# then GENERATED_CALLERS, or None
 MANIFEST_GENERATED = "generated"
 MANIFEST_GC_FREEZE = "gc_freeze"  # bool: see importer.ArchiveLoader.exec_module
 MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.write_trace)
 # bool: the archive holds files its distributions installed under the environment's
 # prefix, in PREFIX_FOLDER; they are extracted at start and sys.prefix points there.
 MANIFEST_PREFIX = "prefix"
-# (offset, size, digest) of why each module and file is in the archive, for `freeze why`
+# WHERE the table of why each module and file is in the archive is, for `freeze why`
 # and `freeze inspect` (freezer/why.py writes and reads it); the runtime never reads it.
 MANIFEST_REASONS = "reasons"
+
+# Fields of the manifest's tuples, by position (module records: KIND ... below).
+# MANIFEST_ENTRY: one of ENTRY_SCRIPT/MODULE/FUNCTION, the module, the attribute path or "".
+ENTRY_KIND, ENTRY_NAME, ENTRY_ATTRIBUTE = range(3)
+# MANIFEST_EXTRACT: the cache folder's key (hex), sorted paths, folder, sorted inits.
+EXTRACT_KEY, EXTRACT_PATHS, EXTRACT_FOLDER, EXTRACT_INITS = range(4)
+# A blob of a table or file: (offset, size, digest).  Tables' entries start with it.
+WHERE = slice(0, 3)
+# After WHERE: the regex engine the table is for (regex_engine()), and
+# {module: names of the builtins it calls} of the generated-code table.
+REGEXES_ENGINE = GENERATED_CALLERS = 3
 PREFIX_FOLDER = ".prefix"  # not a module name: cannot collide with a package
 # The extraction set's folder is "" when the files are written to the user cache
 # at run time (key names the cache folder), or a path relative to the archive's
@@ -82,6 +94,16 @@ PREFIX_FOLDER = ".prefix"  # not a module name: cannot collide with a package
 # packages above them, written beside them so that the folder is a tree of packages;
 # those modules still load from the archive.  Both are sorted tuples, not sets:
 # before 3.11 marshal writes a set in hash order, which would make builds differ.
+
+# What a `freeze build --trace` run reports (runtime/importer.py write_trace): a
+# marshal'd dict with these keys, written to the file named by TRACE_VARIABLE.
+TRACE_VARIABLE = "FREEZE_TRACE"
+TRACE_PATTERNS = "patterns"  # [(pattern, flags)] re compiled beyond the regex table
+TRACE_LOADED = "loaded"  # [module names] in sys.modules at exit
+TRACE_SOURCES = "sources"  # [generated_key()] compiled while bundled modules imported
+TRACE_CALLERS = "callers"  # [(module, builtin)] that compiled them
+TRACE_MISSING_MODULES = "missing_modules"  # [names] no finder found
+TRACE_MISSING_PATHS = "missing_paths"  # [(archive path, in the extraction folder)] not there
 
 ENTRY_SCRIPT = "script"
 ENTRY_MODULE = "module"
@@ -167,6 +189,60 @@ def digest(data):
     only thing an unkeyed digest can, at a quarter of blake2b's cost on every
     module loaded."""
     return crc32(data).to_bytes(DIGEST_SIZE, "little")
+
+
+def regex_engine():
+    """What a compiled regex program depends on: _sre's version, word size and byte order."""
+    import _sre
+    return (_sre.MAGIC, _sre.CODESIZE, sys.byteorder)
+
+
+def regex_entry(flags, arguments):
+    """A regex table entry, marshal'd (version 2) into the archive: the pattern and
+    `flags` re's compile step was given, then the `arguments` re's compiler passed
+    _sre.compile, the program as bytes (freezer/regexes.py has the target make them)."""
+    pattern, final, code, groups, groupindex, indexgroup = arguments
+    import _sre
+    program = b"".join(word.to_bytes(_sre.CODESIZE, sys.byteorder) for word in code)
+    return (pattern, flags, final, program, groups, dict(groupindex), tuple(indexgroup))
+
+
+def regex_arguments(entry):
+    """A regex_entry back into the arguments of _sre.compile."""
+    pattern, _, final, program, groups, groupindex, indexgroup = entry
+    return (pattern, final, memoryview(program).cast("I").tolist(), groups, groupindex,
+            indexgroup)
+
+
+_compile = compile  # the builtin: a trace run replaces it in builtins (runtime/generated.py)
+
+
+def generated_key(source, filename, mode, flags, optimize):
+    """The generated-code table's key (runtime/generated.py): everything compile() depends on."""
+    return (source, filename, mode, flags, optimize)
+
+
+def compile_generated(key):
+    """The code compile() makes for a generated_key (the freezer's target does it too)."""
+    source, filename, mode, flags, optimize = key
+    return _compile(source, filename, mode, flags, True, optimize)
+
+
+def lambda_archive(module):
+    """A Lambda package's archive, relative to the task root, for handler `module`."""
+    return LAMBDA_FOLDER + "/" + module + LAMBDA_SUFFIX
+
+
+def distribution_key(name):
+    """PEP 503's normal form of a distribution's name: runs of -, _ and . are one -,
+    lower case.  The names of a dist-info folder and of a requirement compare by it."""
+    out, previous = [], False
+    for char in name.lower():
+        separator = char in "-_."
+        if not (separator and previous):
+            out.append("-" if separator else char)
+        previous = separator
+    return "".join(out)
 
 
 def regex_key(pattern, flags):
@@ -334,7 +410,7 @@ class Archive:
 
     def shipped_folder(self):
         """Where the extraction set already is as real files (a Lambda package), or None."""
-        folder = self.manifest[MANIFEST_EXTRACT][2]
+        folder = self.manifest[MANIFEST_EXTRACT][EXTRACT_FOLDER]
         return os.path.join(os.path.dirname(self.path), folder) if folder else None
 
     def read(self, offset, size):
@@ -365,32 +441,29 @@ class Archive:
         entry = self.manifest.get(MANIFEST_REGEXES)
         if entry is None:
             return None
-        offset, size, expected, engine = entry
-        import _sre
-        if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder):
+        if entry[REGEXES_ENGINE] != regex_engine():
             return None
-        return marshal.loads(self.read_checked(offset, size, expected, "regex table"))
+        return marshal.loads(self.read_checked(*entry[WHERE], "regex table"))
 
     def read_regex(self, index, pattern, flags):
-        """The arguments of _sre.compile after the pattern that re's compiler would
-        pass for (pattern, flags), from the index's entry, or None if it has none."""
+        """The arguments re's compiler would pass _sre.compile for (pattern, flags),
+        from the index's entry, or None if it has none."""
         where = find_regex(index, pattern, flags)
         if where is None:
             return None
-        stored, stored_flags, *arguments = marshal.loads(
-            self.read_checked(*where, "regex table entry"))
+        entry = marshal.loads(self.read_checked(*where, "regex table entry"))
+        stored, stored_flags = entry[:2]
         if stored_flags != flags or type(stored) is not type(pattern) or stored != pattern:
             return None  # another pattern with the same key
-        return arguments
+        return regex_arguments(entry)
 
     def read_generated(self):
-        """{(source, filename, mode, flags, optimize): marshal'd code}, the code a
+        """{generated_key(): marshal'd code}, the code a
         trace saw modules generate (runtime/generated.py); empty when there is none."""
         entry = self.manifest[MANIFEST_GENERATED]
         if entry is None:
             return {}
-        offset, size, expected, _ = entry
-        return marshal.loads(self.read_checked(offset, size, expected, "generated code table"))
+        return marshal.loads(self.read_checked(*entry[WHERE], "generated code table"))
 
     def read_checked(self, offset, size, expected, what):
         data = self.read(offset, size)
@@ -466,7 +539,7 @@ def hand_over(name, task_root):
     """A Lambda package's handler module `name`: start the archive beside it as a
     guest (once per execution environment, as a module body runs once), then run
     the frozen module of the same name in its place."""
-    path = os.path.join(task_root, LAMBDA_FOLDER, name + ".frz")
+    path = os.path.join(task_root, lambda_archive(name))
     archive, runtime, finder = start(path, guest=True)
     runtime.entry.run_in_place(finder, name)
 

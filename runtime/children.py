@@ -8,13 +8,15 @@ zip member: the child then imports exactly as the parent does.
 
 import sys
 
+from .boot import RUNTIME_PACKAGE
+
 _CHILD_BOOT = """
 import sys, zipimport
-boot = type(sys)("__freeze__.boot")
-sys.modules["__freeze__.boot"] = boot
+boot = type(sys)("{package}.boot")
+sys.modules["{package}.boot"] = boot
 exec(zipimport.zipimporter(path).get_code("__main__"), boot.__dict__)
 boot.start(path)
-"""
+""".format(package=RUNTIME_PACKAGE)
 
 
 class _InstallInChild:
@@ -32,7 +34,7 @@ def patch_spawn(spawn, loader):
 
     def get_preparation_data(name):
         data = original(name)
-        if "__freeze__.importer" in sys.modules:
+        if RUNTIME_PACKAGE + ".importer" in sys.modules:
             data["freeze_runtime"] = _InstallInChild(archive.path)
         if data.get("init_main_from_path") == archive.path:
             # A function entry's __main__ stands for the archive, which runpy

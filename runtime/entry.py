@@ -10,11 +10,14 @@ import builtins
 import sys
 from _frozen_importlib import module_from_spec
 
-from .boot import ENTRY_FUNCTION, ENTRY_SCRIPT, MANIFEST_ENTRY
+from .boot import (
+    ENTRY_ATTRIBUTE, ENTRY_FUNCTION, ENTRY_KIND, ENTRY_NAME, ENTRY_SCRIPT, MANIFEST_ENTRY,
+)
 
 
 def run(archive, finder):
-    kind, module_name, attribute = archive.manifest[MANIFEST_ENTRY]
+    entry = archive.manifest[MANIFEST_ENTRY]
+    kind, module_name, attribute = entry[ENTRY_KIND], entry[ENTRY_NAME], entry[ENTRY_ATTRIBUTE]
     _site_builtins()
     try:
         if kind == ENTRY_FUNCTION:

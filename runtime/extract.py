@@ -20,7 +20,7 @@ archive's finder still answers first for every bundled module.
 import os
 import sys
 
-from .boot import MANIFEST_EXTRACT
+from .boot import EXTRACT_INITS, EXTRACT_KEY, EXTRACT_PATHS, MANIFEST_EXTRACT
 
 _MARKER = ".freeze-complete"
 _STAGING = ".tmp-"  # a folder being filled: .tmp-<pid>-<random>
@@ -44,7 +44,9 @@ class Extractor:
     def __init__(self, archive, read):
         self.read = read  # archive path -> bytes (resources.Tree.read)
         # paths: files whose modules point into the folder; inits: only written there.
-        self.key, self.paths, _, self.inits = archive.manifest[MANIFEST_EXTRACT]
+        extract = archive.manifest[MANIFEST_EXTRACT]
+        self.key, self.paths = extract[EXTRACT_KEY], extract[EXTRACT_PATHS]
+        self.inits = extract[EXTRACT_INITS]
         self._shipped = archive.shipped_folder()
         self._root = None
 

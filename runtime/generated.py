@@ -16,6 +16,8 @@ import builtins
 import marshal
 import sys
 
+from .boot import compile_generated, generated_key
+
 # The compiler flags a caller passes on to compile(), exec() and eval(): its
 # __future__ features (CPython's PyCF_MASK; tests check it against __future__).
 FUTURE_FLAGS = 0x1FE0000
@@ -81,8 +83,8 @@ class GeneratedCode:
         builtin `via` from the frame `caller`."""
         if optimize == -1:
             optimize = sys.flags.optimize
+        key = generated_key(source, filename, mode, flags, optimize)
         if self._importing:
-            key = (source, filename, mode, flags, optimize)
             if self.recorded is not None:
                 self._record(key, caller, via)
             else:
@@ -92,7 +94,7 @@ class GeneratedCode:
                 data = table.get(key)
                 if data is not None:
                     return marshal.loads(data)
-        return _compile(source, filename, mode, flags, True, optimize)
+        return compile_generated(key)
 
     def _record(self, key, caller, via):
         """Only calls from a module's own code count: those can be given our builtins."""

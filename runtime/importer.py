@@ -20,9 +20,11 @@ from _frozen_importlib_external import (
 from _imp import _fix_co_filename
 
 from .boot import (
-    KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE, MANIFEST_EXTRACT, MANIFEST_GC_FREEZE,
-    MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER,
-    ArchiveError, runtime_module,
+    EXTRACT_PATHS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
+    MANIFEST_EXTRACT, MANIFEST_GC_FREEZE, MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PREFIX,
+    MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED, TRACE_MISSING_MODULES,
+    TRACE_MISSING_PATHS, TRACE_PATTERNS, TRACE_SOURCES, TRACE_VARIABLE, ArchiveError,
+    runtime_module,
 )
 
 def _lazycache(linecache, module):
@@ -72,9 +74,7 @@ def seed_regexes(compiler, loader):
             if missed is not None:
                 missed.add((pattern, int(flags)))  # re.VERBOSE is a RegexFlag: not marshallable
             return original(pattern, flags)
-        final, program, groups, groupindex, indexgroup = known
-        return build(pattern, final, memoryview(program).cast("I").tolist(), groups,
-                     groupindex, indexgroup)
+        return build(*known)
 
     compiler.compile = compile
 
@@ -119,15 +119,15 @@ def write_trace(loader, path):
     """What `freeze build --trace` learns from a run: the regular expressions it
     compiled beyond the build's table, the modules it loaded and the code they
     generated while importing, and what it missed (see MissRecorder.report).
-    One dictionary, read by freezer/trace.py."""
+    One dictionary (boot's TRACE_* keys), read by freezer/trace.py."""
     loaded = [name for name, module in list(sys.modules.items()) if not _waiting(module)]
     sources, calls = loader.generated.recorded
     # A module without __all__ would hand our builtins on to `from module import *`.
     callers = [(name, via) for name, via in calls if hasattr(sys.modules.get(name), "__all__")]
     modules, paths = loader.misses.report()
-    report = {"patterns": list(loader.traced_patterns), "loaded": loaded,
-              "sources": list(sources), "callers": callers,
-              "missing_modules": modules, "missing_paths": paths}
+    report = {TRACE_PATTERNS: list(loader.traced_patterns), TRACE_LOADED: loaded,
+              TRACE_SOURCES: list(sources), TRACE_CALLERS: callers,
+              TRACE_MISSING_MODULES: modules, TRACE_MISSING_PATHS: paths}
     with open(path, "wb") as file:
         marshal.dump(report, file)
 
@@ -165,7 +165,7 @@ class ArchiveLoader:
         self.archive = archive
         self.prefix = archive.path + "/"
         self._records = archive.modules
-        self._extracted = frozenset(archive.manifest[MANIFEST_EXTRACT][1])  # see extractor
+        self._extracted = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS])  # see extractor
         self._extractor = self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         tracing = archive.manifest[MANIFEST_TRACE]
@@ -177,7 +177,7 @@ class ArchiveLoader:
         self.patches = PATCHES  # name -> patch(module, self), see PATCHES
         generated = archive.manifest[MANIFEST_GENERATED]
         if tracing or generated is not None:
-            callers = generated[3] if generated else {}
+            callers = generated[GENERATED_CALLERS] if generated else {}
             self.generated = _runtime(self, "generated").GeneratedCode(
                 archive.read_generated, callers, record=tracing)
             # Bundled callers get the builtins before their body runs (exec_module).
@@ -511,7 +511,7 @@ def install(archive, isolate=True):
         sys.meta_path.append(loader.misses)
         sys.addaudithook(loader.misses.audit)
         import atexit
-        atexit.register(write_trace, loader, os.environ["FREEZE_TRACE"])
+        atexit.register(write_trace, loader, os.environ[TRACE_VARIABLE])
 
     def path_hook(path):
         if path == archive.path:

@@ -13,7 +13,10 @@ import posixpath
 import sys
 from builtins import open as _open
 
-from .boot import KIND, KIND_NAMESPACE, MANIFEST_EXTRACT, MANIFEST_FILES, PATH, SOURCE_SIZE
+from .boot import (
+    EXTRACT_PATHS, KIND, KIND_NAMESPACE, MANIFEST_EXTRACT, MANIFEST_FILES, PATH, SOURCE_SIZE,
+    distribution_key,
+)
 
 
 class Tree:
@@ -33,7 +36,7 @@ class Tree:
         for path in self.files:
             self._add(path)
         self._shipped = archive.shipped_folder()
-        self.shipped = frozenset(archive.manifest[MANIFEST_EXTRACT][1] if self._shipped else ())
+        self.shipped = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS] if self._shipped else ())
         for path in self.shipped:
             self._add(path)
 
@@ -157,17 +160,6 @@ class ResourceReader:
         return (child.name for child in self._root.iterdir())
 
 
-def _normalize(name):
-    """PEP 503 normalisation, spelt with underscores as dist-info folder names are."""
-    out, previous = [], False
-    for char in name.lower():
-        separator = char in "-_."
-        if not (separator and previous):
-            out.append("_" if separator else char)
-        previous = separator
-    return "".join(out)
-
-
 _distribution_class = None
 
 
@@ -177,11 +169,11 @@ def distributions(tree, context):
     if path is not sys.path and not any(str(entry) == tree.archive.path for entry in path):
         return
     name = getattr(context, "name", None)
-    wanted = None if name is None else _normalize(name)
+    wanted = None if name is None else distribution_key(name)
     cls = _distribution()
     for folder in sorted(tree.children[""]):
         if folder.endswith((".dist-info", ".egg-info")) and tree.is_dir(folder):
-            if wanted is None or _normalize(folder.partition("-")[0]) == wanted:
+            if wanted is None or distribution_key(folder.partition("-")[0]) == wanted:
                 yield cls(tree, folder)
 
 

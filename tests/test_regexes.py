@@ -77,18 +77,21 @@ def test_table_entries_equal_re_compile_on_every_version(python: Path) -> None:
     engine, table = regexes.compile_patterns(probe(str(python)), patterns)
     check = r"""
 import marshal, re, sys, _sre
+sys.path.insert(0, sys.argv[1])
+import boot
 compiler = getattr(re, "_compiler", None) or __import__("sre_compile")
 table = marshal.loads(sys.stdin.buffer.read())
 for (pattern, flags), entry in table.items():
-    final, program, groups, groupindex, indexgroup = marshal.loads(entry)
-    made = _sre.compile(pattern, final, memoryview(program).cast("I").tolist(), groups,
-                        dict(groupindex), indexgroup)
+    entry = marshal.loads(entry)
+    assert entry[:2] == (pattern, flags), entry
+    made = _sre.compile(*boot.regex_arguments(entry))
     real = compiler.compile(pattern, flags)
     assert made == real and made.groupindex == real.groupindex, pattern
     assert (made.flags, made.groups) == (real.flags, real.groups), pattern
 print((_sre.MAGIC, _sre.CODESIZE, sys.byteorder))
 """
-    proc = subprocess.run([str(python), "-I", "-S", "-c", check], input=marshal.dumps(table),
+    proc = subprocess.run([str(python), "-I", "-S", "-c", check, str(Path(boot.__file__).parent)],
+                          input=marshal.dumps(table),
                           capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode().strip() == repr(engine)
@@ -140,9 +143,9 @@ def test_index_keys_collide_safely() -> None:
 
     class Stored:  # an archive whose only entry is `other`'s
         def read_checked(self, offset: int, size: int, digest: bytes, what: str) -> bytes:
-            return marshal.dumps((other, 0, "arguments"))
+            return marshal.dumps(boot.regex_entry(0, (other, 32, [1, 2], 0, {}, ())))
 
-    assert boot.Archive.read_regex(Stored(), index, other, 0) == ["arguments"]
+    assert boot.Archive.read_regex(Stored(), index, other, 0) == (other, 32, [1, 2], 0, {}, ())
     assert boot.Archive.read_regex(Stored(), index, pattern, 0) is None
     assert boot.Archive.read_regex(Stored(), index, other.encode(), 0) is None
 
