@@ -16,7 +16,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -223,18 +223,6 @@ def _fields(values: Mapping[int, Any]) -> tuple[Any, ...]:
 
 def _strong_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def extraction_set(paths: Iterable[str], files: Mapping[str, bytes],
-                   modules: Sequence[Member]) -> dict[str, bytes]:
-    """Archive path -> contents of the files that must be real at run time.
-
-    A module's path counts when its source is embedded; without sources only
-    data files and extension modules are real.
-    """
-    sources = {m.path: m.source for m in modules if m.source is not None}
-    return {path: files[path] if path in files else sources[path]
-            for path in sorted(paths) if path in files or path in sources}
 
 
 def _by_name(member: Member) -> str:

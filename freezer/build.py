@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import (
-    appfiles, archive, awslambda, cache, compiler, config, distributions, files, generated,
-    graph, hooks, progress, regexes, requirements, scanner, target, trace, why,
+    appfiles, archive, awslambda, cache, compiler, config, distributions, extraction, files,
+    generated, graph, hooks, progress, regexes, requirements, scanner, target, trace, why,
 )
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -253,10 +253,10 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
                         "handler module do not travel; put its data in a package")
     blobs = _compile(tgt, modules, options.aws_lambda, store)
     modules = _without_uncompiled(modules, blobs)
-    extracted = _extract_folders(modules, options.extract)
     reporter.phase("collecting package data, metadata and libraries")
-    extras = files.collect(tgt, modules, installed, extracted)
+    extras = files.collect(tgt, modules, installed)
     carried = _carry(options, modules, extras, given, warnings)
+    real = extraction.decide(modules, extras, options.extract)
     if carried:
         notes.append(f"carried beside {options.script}, as its strings name them: {carried}")
     _refuse_overwriting_read(options.output, modules, extras)
@@ -273,10 +273,11 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
     if options.trace:
         environment = trace.Environment(modules, resolver, tgt,
-                                        options.exclude, tuple(extracted))
-        layout = _traced(layout, options, tgt, modules, extras, blobs, store, warnings, environment)
-    return _Part(tgt, modules, _contents(layout, modules, extras, blobs, options.source),
-                 blobs.get(_LAMBDA_BOOTSTRAP), warnings, extracted, notes)
+                                        options.exclude, real.folders)
+        layout = _traced(layout, options, tgt, modules, extras, real, blobs, store, warnings,
+                         environment)
+    return _Part(tgt, modules, _contents(layout, modules, extras, real, blobs, options.source),
+                 blobs.get(_LAMBDA_BOOTSTRAP), warnings, list(real.folders), notes)
 
 
 def _merged(lists: list[list[str]], labels: list[str]) -> list[str]:
@@ -340,8 +341,9 @@ def _without_uncompiled(modules: graph.Graph, blobs: dict[str, bytes]) -> graph.
 
 
 def _traced(layout: archive.Layout, options: Options, tgt: target.Target, modules: graph.Graph,
-            extras: files.Files, blobs: dict[str, bytes], store: Optional[cache.Cache],
-            warnings: list[str], environment: trace.Environment) -> archive.Layout:
+            extras: files.Files, real: extraction.Extraction, blobs: dict[str, bytes],
+            store: Optional[cache.Cache], warnings: list[str],
+            environment: trace.Environment) -> archive.Layout:
     """`layout` refined by the runs of --trace: their regular expressions join the
     table, the code generated while modules imported is compiled, and lazy modules
     they loaded become eager.  A Lambda handler's run is its init: importing it.
@@ -349,7 +351,7 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     entry = (archive.Entry(boot.ENTRY_FUNCTION, layout.entry.module) if options.aws_lambda
              else layout.entry)
     contents = _contents(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
-                         blobs, with_source=True)
+                         real, blobs, with_source=True)
     image = archive.build_bytes([contents], archive.launcher([tgt.executable], None))
     found = trace.record(tgt, image, options.trace, options.trace_timeout or 0)
     trace.check(found, environment)
@@ -362,18 +364,20 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
 
 
 def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
-              blobs: dict[str, bytes], with_source: bool) -> archive.Contents:
+              real: extraction.Extraction, blobs: dict[str, bytes],
+              with_source: bool) -> archive.Contents:
     """One interpreter's part of the archive."""
     runtime = [archive.Member(name, boot.KIND_MODULE, f"{boot.RUNTIME_PACKAGE}/{short}.py",
                               blobs[name], (_RUNTIME_DIR / f"{short}.py").read_bytes())
                for short, name in _RUNTIME_NAMES.items()]
     # The script extracted with its files (freezer/appfiles.py) is real even without sources.
     members = [_member(m, blobs, with_source or (m.name == graph.MAIN and
-                                                 files.module_path(m) in extras.extract))
+                                                 files.module_path(m) in real.paths))
                for m in modules.bundled()]
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
-    extract = archive.extraction_set(extras.extract | extras.inits, data, members)
-    return archive.Contents(layout, members, runtime, data, extract, extras.inits)
+    sources = {m.path: m.source for m in members if m.source is not None}
+    return archive.Contents(layout, members, runtime, data,
+                            extraction.contents(real, data, sources), real.inits)
 
 
 def _entry(options: Options, tgt: target.Target) -> tuple[archive.Entry, list[str]]:
@@ -530,28 +534,6 @@ def _resolves(python: str, folder: Path, names: list[str]) -> bool:
     return all(resolver.resolve(name) is not None for name in names)
 
 
-def _extract_folders(modules: graph.Graph, packages: tuple[str, ...]) -> list[str]:
-    """Archive folders whose files must be real: --extract packages, and packages
-    with a module that builds paths from its ``__file__`` (unless a hook says the
-    runtime serves that package its files)."""
-    folders = {files.package_folder(modules.modules[name]) for name in modules.extract
-               if name in modules.modules and modules.modules[name].bundled}
-    for name in packages:
-        module = modules.modules.get(name)
-        if module is None or not module.bundled or not module.spec.is_package:
-            raise EntryError(f"--extract {name}: not a package bundled in this app")
-        folders.add(files.package_folder(module))
-    for module in modules.bundled():
-        if (module.reads_own_files and module.name != graph.MAIN
-                and module.name.partition(".")[0] not in modules.served):
-            folder = files.package_folder(module)
-            if folder and folder not in folders:
-                progress.current().detail(f"extracted: {folder}, as {module.name} builds paths "
-                                          "from its __file__")
-            folders.add(folder)
-    return sorted(folder for folder in folders if folder)
-
-
 def _given_files(specs: tuple[str, ...], base: Path, label: str,
                  options: Options) -> dict[str, str]:
     """The files `specs` (``SRC:DEST``, SRC relative to `base`) carry beside the script."""
@@ -589,7 +571,6 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
     main = modules.modules.get(graph.MAIN)
     if main is None or options.aws_lambda:
         return ""
-    script = files.module_path(main)
     taken = {files.module_path(m) for m in modules.bundled()} | set(extras.data)
     for path, source in given.items():
         if path in taken:
@@ -607,8 +588,6 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
         return ""
     for path, source in carried.items():
         extras.add(path, source, files.APP_FILE, graph.MAIN)
-    extras.extract.update(carried)
-    extras.extract.add(script)
     return appfiles.summary(found)
 
 

@@ -7,12 +7,8 @@
 - every other file of a distribution that travels whole (graph.Graph.carried), and
   the files it installed under the environment's prefix (``share/...``), which
   the runtime makes real and points ``sys.prefix`` at;
-- the extraction set: files that must be real at run time (extension modules,
-  those libraries, and whole packages that open files beside their ``__file__``),
-  with the ``__init__`` of each package above them, so that the extraction folder
-  is a folder of packages like site-packages (astroid, which pylint uses, maps
-  an extracted checker's file back to its module name through ``sys.path``, and
-  wants a package's ``__init__.py`` in every folder on the way).
+
+Which of them must be real files at run time is freezer/extraction.py's decision.
 """
 
 from __future__ import annotations
@@ -40,13 +36,9 @@ BY_DISTRIBUTION = frozenset({METADATA, LIBRARY, DISTRIBUTION_FILE, PREFIX_FILE})
 
 @dataclass
 class Files:
-    """Archive path -> file on disk, which archive paths must be extracted, and the
-    ``__init__`` modules of the packages above those, extracted too though the
-    modules themselves stay in the archive.  `why` says why each file travels."""
+    """Archive path -> file on disk; `why` says why each file travels."""
 
     data: dict[str, str] = field(default_factory=dict)
-    extract: set[str] = field(default_factory=set)
-    inits: set[str] = field(default_factory=set)
     why: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, path: str, source: str, how: str, owner: str) -> None:
@@ -75,8 +67,7 @@ def package_folder(module: Module) -> str:
     return path if module.spec.kind == NAMESPACE else path.rpartition("/")[0]
 
 
-def collect(target: Target, graph: Graph, installed: Sequence[Distribution],
-            extract_packages: Iterable[str]) -> Files:
+def collect(target: Target, graph: Graph, installed: Sequence[Distribution]) -> Files:
     """Data files, metadata, libraries and prefix files for the bundled modules of
     `graph`, and every other file of the distributions it carries."""
     files = Files()
@@ -88,7 +79,6 @@ def collect(target: Target, graph: Graph, installed: Sequence[Distribution],
                 files.add(f"{package_folder(module)}/{relative}", path, PACKAGE_DATA, module.name)
         if module.spec.kind == EXTENSION:
             files.add(module_path(module), module.spec.origin, EXTENSION_MODULE, module.name)
-            files.extract.add(module_path(module))
     tops = {m.name.partition(".")[0] for m in bundled if m.name != MAIN}
     with_extensions = {m.name.partition(".")[0] for m in bundled if m.spec.kind == EXTENSION}
     modules = {os.path.normpath(m.spec.origin) for m in bundled if m.spec.origin}
@@ -100,14 +90,8 @@ def collect(target: Target, graph: Graph, installed: Sequence[Distribution],
         if dist.tops & with_extensions:
             for relative in dist.libraries:
                 files.add(relative, os.path.join(dist.site, relative), LIBRARY, dist.name)
-                files.extract.add(relative)
         if dist.name in graph.carried:
             _carry_whole(files, dist, target.prefix, modules)
-    prefixes = tuple(f"{folder}/" for folder in extract_packages)
-    sources = [module_path(m) for m in bundled if m.spec.kind == SOURCE and m.name != MAIN]
-    files.extract.update(p for p in (*files.data, *sources) if p.startswith(prefixes))
-    files.extract.update(path for path in graph.real if path in files.data)
-    files.inits = package_inits(files.extract, bundled) - files.extract
     return files
 
 
@@ -121,7 +105,6 @@ def _carry_whole(files: Files, dist: Distribution, prefix: str, modules: Set[str
             files.add(relative, path, DISTRIBUTION_FILE, dist.name)
     for inside, path in dist.prefix_files(prefix):
         files.add(f"{boot.PREFIX_FOLDER}/{inside}", path, PREFIX_FILE, dist.name)
-        files.extract.add(f"{boot.PREFIX_FOLDER}/{inside}")
 
 
 def package_inits(paths: Iterable[str], modules: Iterable[Module]) -> set[str]:
