@@ -17,7 +17,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -75,6 +75,8 @@ class Layout:
     # Code generated while modules import, from a trace: (marshal'd table, {module: builtins
     # it calls}), see freezer/generated.py.
     generated: Optional[tuple[bytes, dict[str, tuple[str, ...]]]] = None
+    # {module: run-time patch} of the package hooks that fired (freezer/hooks.py)
+    patches: Mapping[str, str] = field(default_factory=dict)
     # All but pause the cyclic garbage collector while bundled modules import, and freeze
     # what they built (runtime/importer.py ArchiveLoader.exec_module).
     gc_freeze: bool = True
@@ -209,6 +211,7 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
                                                                          & part.inits))}),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
+        boot.MANIFEST_PATCHES: dict(sorted(layout.patches.items())),
         boot.MANIFEST_GC_FREEZE: layout.gc_freeze,
         boot.MANIFEST_TRACE: layout.trace,
         boot.MANIFEST_PREFIX: any(path.startswith(boot.PREFIX_FOLDER + "/") for path in real),

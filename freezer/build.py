@@ -270,7 +270,8 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         external={m.name: _external_kind(m) for m in modules.external()},
         shipped=awslambda.shipped_folder(entry.module) if options.aws_lambda else "",
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
-        gc_freeze=options.gc_freeze, reasons=why.table(modules, extras))
+        gc_freeze=options.gc_freeze, reasons=why.table(modules, extras),
+        patches=modules.patches)
     if options.trace:
         environment = trace.Environment(modules, resolver, tgt,
                                         options.exclude, real.folders)

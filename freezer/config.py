@@ -12,8 +12,8 @@ hooks have a table each::
     add-data = ["templates:templates"]     # --add-data, SRC relative to this file
 
     [tool.freeze.hooks.somepackage]        # fires when somepackage is bundled
-    include = ["somepackage.backends.*"]
-    extract = ["somepackage"]
+    include = ["somepackage.backends.*"]   # any field of freezer/hooks.py's Hook,
+    extract = ["somepackage"]              # hyphenated: package-calls, patches, ...
 
 The command line wins over a key of a single value (a flag, -o, --shebang, and
 --python, --requirement and --trace as a whole); globs and files (--include,
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import FreezeError
-from .hooks import Hook
+from .hooks import Hook, HookError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +60,10 @@ KEYS: dict[str, tuple[str, str, bool]] = {
     "lambda": ("aws_lambda", _FLAG, False),
 }
 ADDED_UP = frozenset({"include", "exclude", "extract", "path"})
-_HOOK_KEYS = ("include", "extract")
+_PATCH_TABLE = "a table of module = patch name"
+# A hook's table has Hook's fields, hyphenated (freezer/hooks.py).
+_HOOK_KEYS = {"include": _TEXTS, "extract": _TEXTS, "package-calls": _TEXTS, "real": _TEXTS,
+              "aliases": _TEXTS, "patches": _PATCH_TABLE, "served": _FLAG}
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,17 @@ def _hooks(path: Path, table: Any) -> tuple[Hook, ...]:
     for name, spec in sorted(table.items()):
         if not isinstance(spec, dict):
             raise FreezeError(f"{path}: [tool.freeze.hooks] {name} must be a table")
+        fields: dict[str, Any] = {}
         for key, value in spec.items():
             if key not in _HOOK_KEYS:
                 raise FreezeError(f"{path}: [tool.freeze.hooks.{name}] has no key "
                                   f"{key!r}{_near(key, _HOOK_KEYS)}")
-            _check(path, f"hooks.{name}.{key}", value, _TEXTS)
-        hooks.append(Hook(name, tuple(spec.get("include", ())), tuple(spec.get("extract", ()))))
+            _check(path, f"hooks.{name}.{key}", value, _HOOK_KEYS[key])
+            fields[key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
+        try:
+            hooks.append(Hook(name, **fields))
+        except HookError as exc:
+            raise FreezeError(f"{path}: {exc}") from None
     return tuple(hooks)
 
 
@@ -137,6 +145,8 @@ def _check(path: Path, key: str, value: Any, shape: str) -> None:
         fits = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
     elif shape == _TEXT:
         fits = isinstance(value, str)
+    elif shape == _PATCH_TABLE:
+        fits = isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
     else:
         fits = isinstance(value, list) and all(isinstance(item, str) for item in value)
     if not fits:

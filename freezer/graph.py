@@ -115,7 +115,8 @@ EXCLUDED = "excluded"
 @dataclass
 class Graph:
     """Modules found, imports missing, modules excluded, and what hooks ask for:
-    packages to extract, packages whose files the runtime serves, single real files.
+    packages to extract, packages whose files the runtime serves, single real files,
+    and the run-time patches of the hooks that fired.
 
     `reasons` holds every way each module was reached, `why` the one that explains
     it best (the first a breadth-first walk of firm reasons from the roots meets,
@@ -133,6 +134,7 @@ class Graph:
     extract: set[str] = field(default_factory=set)
     served: set[str] = field(default_factory=set)
     real: set[str] = field(default_factory=set)
+    patches: dict[str, str] = field(default_factory=dict)  # the run-time halves of hooks
 
     def bundled(self) -> list[Module]:
         return [self.modules[name] for name in sorted(self.modules)
@@ -237,6 +239,7 @@ class _Builder:
         for hook in self.hooks.get(name, ()) if bundled or stdlib else ():
             self.graph.extract.update(hook.extract)
             self.graph.real.update(hook.real)
+            self.graph.patches.update(hook.patches)
             if hook.served:
                 self.graph.served.add(hook.package)
             for alias in hook.aliases:

@@ -32,7 +32,7 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 # The last byte counts the trailer's shapes: 2 points at an index of manifests.
 TRAILER_MAGIC = b"FREEZE\x00\x02"
 DIGEST_SIZE = 4
@@ -47,8 +47,8 @@ LAMBDA_SUFFIX = ".frz"  # the archive of a Lambda package's handler module <modu
 # Runtime modules.  Every process runs the last two, in order, at start; the others
 # run when first asked for (runtime_module): most apps never need them.  Each may
 # import only boot and the modules before it.
-RUNTIME_MODULES = ("extract", "resources", "children", "generated", "trace", "importer",
-                   "entry")
+RUNTIME_MODULES = ("extract", "resources", "patches", "children", "generated", "trace",
+                   "importer", "entry")
 RUNTIME_AT_START = RUNTIME_MODULES[-2:]
 
 # Manifest keys.
@@ -66,6 +66,9 @@ MANIFEST_REGEXES = "regexes"
 # WHERE code that modules generate is, compiled by a trace build (runtime/generated.py),
 # then GENERATED_CALLERS, or None
 MANIFEST_GENERATED = "generated"
+# {module: a function of runtime/patches.py that adapts it right after it runs}: the
+# run-time halves of the package hooks that fired (freezer/hooks.py)
+MANIFEST_PATCHES = "patches"
 MANIFEST_GC_FREEZE = "gc_freeze"  # bool: see importer.ArchiveLoader.exec_module
 MANIFEST_TRACE = "trace"  # bool: record the run for freeze build --trace (importer.write_trace)
 # bool: the archive holds files its distributions installed under the environment's

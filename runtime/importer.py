@@ -21,8 +21,8 @@ from _imp import _fix_co_filename
 
 from .boot import (
     EXTRACT_PATHS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
-    MANIFEST_EXTRACT, MANIFEST_GC_FREEZE, MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PREFIX,
-    MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED, TRACE_MISSING_MODULES,
+    MANIFEST_EXTRACT, MANIFEST_GC_FREEZE, MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PATCHES,
+    MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED, TRACE_MISSING_MODULES,
     TRACE_MISSING_PATHS, TRACE_PATTERNS, TRACE_SOURCES, TRACE_VARIABLE, ArchiveError,
     runtime_module,
 )
@@ -94,15 +94,12 @@ def _elsewhere(short, name):
     return patch
 
 
-# Modules to adapt right after they run, bundled or not: name -> patch(module, ArchiveLoader).
+# Modules every app adapts right after they run, bundled or not: name -> patch(module,
+# ArchiveLoader).  Those of specific packages come with the manifest (MANIFEST_PATCHES).
 PATCHES = {
     "linecache": register_sources,
     "sre_compile" if sys.version_info < (3, 11) else "re._compiler": seed_regexes,
     "multiprocessing.spawn": _elsewhere("children", "patch_spawn"),
-    "botocore.loaders": _elsewhere("resources", "serve_botocore_data"),
-    "botocore.httpsession": _elsewhere("resources", "real_ca_bundle"),
-    "babel.core": _elsewhere("resources", "serve_files"),
-    "babel.localedata": _elsewhere("resources", "serve_files"),
 }
 
 
@@ -174,15 +171,17 @@ class ArchiveLoader:
         self.traced_patterns = set() if tracing else None
         self.misses = _runtime(self, "trace").MissRecorder(self) if tracing else None
         self.generated = None
-        self.patches = PATCHES  # name -> patch(module, self), see PATCHES
+        # name -> patch(module, self), see PATCHES
+        self.patches = {**PATCHES, **{name: _elsewhere("patches", function) for name, function
+                                      in archive.manifest[MANIFEST_PATCHES].items()}}
         generated = archive.manifest[MANIFEST_GENERATED]
         if tracing or generated is not None:
             callers = generated[GENERATED_CALLERS] if generated else {}
             self.generated = _runtime(self, "generated").GeneratedCode(
                 archive.read_generated, callers, record=tracing)
             # Bundled callers get the builtins before their body runs (exec_module).
-            self.patches = {**PATCHES, **{name: _adapting(PATCHES.get(name)) for name in callers
-                                          if name not in self._records}}
+            self.patches.update({name: _adapting(self.patches.get(name)) for name in callers
+                                 if name not in self._records})
 
     @property
     def tree(self):

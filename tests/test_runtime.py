@@ -647,7 +647,7 @@ def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None
     """What a patched module (botocore.loaders) sees through ArchiveFiles: the archive's
     folders walk like real ones, and every other path goes to the file system."""
     import gzip
-    from freezer.runtime import boot, resources
+    from freezer.runtime import boot, patches, resources
     src = write_tree(tmp_path / "src", {"app.py": "import models\n", "models/__init__.py": "",
                                         "models/s3/2006-03-01/service-2.json": '{"a": 1}'})
     (src / "models" / "s3" / "2006-03-01" / "paginators-1.json.gz").write_bytes(
@@ -655,7 +655,7 @@ def test_archive_files_show_archive_folders_as_real_ones(tmp_path: Path) -> None
     out = tmp_path / "app.pyz"
     assert freeze("build", src / "app.py", "-o", out).returncode == 0
     archive = boot.Archive(str(out))
-    files = resources.ArchiveFiles(resources.Tree(archive), f"{out}/")
+    files = patches.ArchiveFiles(resources.Tree(archive), f"{out}/", resources.ArchivePath)
     data = f"{out}/models"
     assert files.listdir(data) == ["__init__.py", "s3"]
     assert files.listdir(f"{data}/s3/") == ["2006-03-01"]
