@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -472,18 +473,38 @@ def test_app_module_shadowing_a_stdlib_name_is_bundled_and_wins(tmp_path: Path) 
 
 
 def test_build_cache_reuses_work_and_changes_nothing(app: Path, tmp_path: Path) -> None:
+    """A warm build takes every analysis and blob from the cache.  A miss would store its
+    entry again (a new file renamed into place), so the cache's files stay as they were."""
     import os
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+
+    def build(out: Path, *flags: str) -> str:
+        built = freeze("build", "app.py", *flags, "-o", out, cwd=app, env=env, progress=True)
+        assert built.returncode == 0, built.stderr
+        return built.stderr
+
+    def entries() -> dict[Path, tuple[int, int]]:
+        found = (tmp_path / "cache" / "freeze" / "build").rglob("*")
+        return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in found if p.is_file()}
+
     outputs = [tmp_path / f"{n}.pyz" for n in ("cold", "warm", "nocache")]
-    for out, flags in zip(outputs, ([], [], ["--no-cache"])):
-        assert freeze("build", "app.py", *flags, "-o", out, cwd=app, env=env).returncode == 0
+    compiled = re.search(r"compiling (\d+) modules", build(outputs[0]))
+    assert compiled and "from the build cache" not in compiled.string
+    kept = entries()
+    assert len(kept) == 3 + int(compiled[1])  # an analysis per module, a blob per compiled one
+    warm = build(outputs[1])
+    assert f"compiling 0 modules for CPython 3.{sys.version_info.minor}.{sys.version_info.micro} " \
+           f"({compiled[1]} more from the build cache)" in warm
+    build(outputs[2], "--no-cache")
+    assert entries() == kept  # no entry written again: each was found
     assert outputs[0].read_bytes() == outputs[1].read_bytes() == outputs[2].read_bytes()
-    entries = [p for p in (tmp_path / "cache" / "freeze" / "build").rglob("*") if p.is_file()]
-    assert len(entries) >= 2 * 3  # an analysis and a blob per module at least
     (app / "pkg" / "words.py").write_text("def join(args):\n    return '+'.join(args)\n")
     changed = tmp_path / "changed.pyz"
-    assert freeze("build", "app.py", "-o", changed, cwd=app, env=env).returncode == 0
+    build(changed)
     assert run_frozen(changed, "a", "b", tmp_path=tmp_path).stdout == "hello a+b\n"
+    # The changed module alone is analysed and compiled again: two new entries.
+    now = entries()
+    assert {p: now[p] for p in kept} == kept and len(now) == len(kept) + 2
 
 
 def test_imports_of_an_optionally_imported_module_are_optional_too(tmp_path: Path) -> None:

@@ -166,20 +166,38 @@ def test_a_function_entry_sees_the_archive_as_main_file_like_a_console_script(
 
 
 def test_every_flipped_byte_of_a_blob_stops_the_run_before_any_code(tmp_path: Path) -> None:
+    """The runtime's own read (boot.Archive.read_code, as the importer calls it) refuses
+    the blob with any one byte flipped, before unmarshalling it; a few of those archives
+    then run end to end, so the refusal is what stops the program."""
+    from freezer.runtime import boot
     out = build_app(tmp_path, {"app.py": "import victim\nprint('main ran')\n",
                                "victim.py": "print('victim ran')\n"})
     victim = module_info(out, "victim")
+    start, end = victim["offset"], victim["offset"] + victim["length"]
     pristine = out.read_bytes()
     damaged = tmp_path / "damaged.pyz"
-    for position in range(victim["offset"], victim["offset"] + victim["length"]):
+    message = f"freeze: {damaged}: module 'victim' is damaged (digest mismatch); rebuild the archive"
+    archive = boot.Archive(str(out), boot.MAGIC_NUMBER)
+    try:
+        archive.read_code("victim", archive.modules["victim"])  # the pristine blob loads
+    finally:
+        archive.close()
+    for position in range(start, end):
         data = bytearray(pristine)
         data[position] ^= 0x5A
         damaged.write_bytes(bytes(data))
-        result = run_frozen(damaged, tmp_path=tmp_path)
-        assert result.returncode == 1, (position, result.stderr)
-        assert result.stdout == ""
-        assert result.stderr == (f"freeze: {damaged}: module 'victim' is damaged "
-                                 "(digest mismatch); rebuild the archive\n")
+        archive = boot.Archive(str(damaged), boot.MAGIC_NUMBER)
+        try:
+            with pytest.raises(boot.ArchiveError) as refused:
+                archive.read_code("victim", archive.modules["victim"])
+        finally:
+            archive.close()
+        assert f"freeze: {refused.value}" == message, position
+        # The magic number, the flags, the code and the last byte: each run stops.
+        if position in (start, start + 4, (start + end) // 2, end - 1):
+            result = run_frozen(damaged, tmp_path=tmp_path)
+            assert (result.returncode, result.stdout) == (1, ""), (position, result.stderr)
+            assert result.stderr == message + "\n"
 
 
 def damaged_victim(tmp_path: Path, app: str) -> Path:
