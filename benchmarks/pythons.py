@@ -7,7 +7,7 @@ every CPython 3.10-3.13 under pyenv and once per version, then runs each version
 pair interleaved, ROUNDS times (default 30).  Prints a Markdown table (bytes; median
 start-up milliseconds and the ratio one-for-all / per-version) and writes
 benchmarks/results/pythons.json.  Only the newest version runs the zip's
-__main__.pyc; the others compile runtime/zipmain.py first (see README, "Zip members").
+__main__.pyc; the others compile runtime/zipmain.py first (see docs/format.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Code generated while modules import, compiled at build time from a --trace run.
 
 dataclasses, namedtuple and typing compile source text they write at import;
-pydantic's models make that about 900 compilations.  A trace run reports each
+pydantic's models make that hundreds of compilations.  A trace run reports each
 source with everything its compilation depends on and the modules that asked
 (runtime/generated.py); the target interpreter compiles them here into the
 table the runtime answers from.

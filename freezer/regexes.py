@@ -1,8 +1,8 @@
 """Regular expressions compiled at build time, so that importing an app skips re's parser.
 
 re turns a pattern into a program for its C engine in Python code (the parser and
-compiler behind re.compile), which costs a few percent of many apps' start-up:
-modules compile dozens of patterns at import.  The target interpreter runs re's own
+compiler behind re.compile), a measurable part of many apps' start-up
+(docs/performance.md): modules compile dozens of patterns at import.  The target interpreter runs re's own
 compiler on every literal pattern the scanner found and records what it would hand
 the engine; the runtime answers re's compile step from that table when the engine
 is the same (runtime/importer.py: seed_regexes), and compiles anything else as usual.

@@ -189,8 +189,8 @@ class Records(Mapping):
 def digest(data):
     """The digest the manifest records for every blob and for itself: CRC-32, as
     zip files use.  It catches damage (a truncated download, a flipped bit), the
-    only thing an unkeyed digest can, at a quarter of blake2b's cost on every
-    module loaded."""
+    only thing an unkeyed digest can, at a fraction of blake2b's cost on every
+    module loaded (docs/performance.md)."""
     return crc32(data).to_bytes(DIGEST_SIZE, "little")
 
 

@@ -102,7 +102,7 @@ class Extractor:
 
     def _write_all(self, root):
         """Each folder once, then the files; many files from a few threads: creating
-        files is system-call bound (about 0.1 ms each), and the calls release the GIL.
+        files is system-call bound, and the calls release the GIL.
 
         Everything is read first, here: extraction runs inside find_spec, under
         the import lock, so a thread that imported anything would deadlock.

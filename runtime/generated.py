@@ -2,7 +2,7 @@
 
 dataclasses writes each class's methods as source text and exec()s it, namedtuple
 eval()s its __new__, typing compile()s every string annotation: pydantic's models
-cost some 900 compilations at import, about 15 ms.  A trace run records, while
+cost hundreds of compilations at import (docs/performance.md).  A trace run records, while
 bundled modules import, each source compiled and the module that called
 compile(), exec() or eval() (freezer/trace.py).  The freezer compiles the sources
 with the target interpreter into a table keyed by everything compilation depends

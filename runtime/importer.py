@@ -241,8 +241,8 @@ class ArchiveLoader:
         table (runtime/generated.py) and, with gc_freeze, cyclic collection all but
         pauses; what they built is frozen (gc.freeze) when the outermost returns:
         start-up objects live as long as the program, yet each full collection
-        would visit them all to free almost nothing (the benchmark's boto3 handler
-        starts a third faster without).  Returns the thresholds to restore."""
+        would visit them all to free almost nothing (docs/performance.md measures
+        it).  Returns the thresholds to restore."""
         if self.generated is not None:
             self.generated.start_imports()
         if not (self._gc_freeze and gc.isenabled()):

@@ -99,9 +99,8 @@ def serve_botocore_data(loaders, loader):
     its models through the open/gzip.open it keeps in _JSON_OPEN_METHODS.
 
     It also parses every model into OrderedDicts through json's object_pairs_hook,
-    which makes decoding 2.4 times slower than building plain dicts (ordered too):
-    the endpoints and S3 models alone take ~20 ms more.  Models are decoded into
-    plain dicts."""
+    much slower than building plain dicts, which are ordered too (measured in
+    docs/performance.md).  Models are decoded into plain dicts."""
     files = serve_files(loaders, loader)
     if files is None:
         return
