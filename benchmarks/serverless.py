@@ -4,7 +4,8 @@
 
 Each handler of tests/lambda/ is deployed as a plain `pip install -t` zip, the same zip
 precompiled with compileall (unchecked-hash .pyc files), `freeze build --lambda`, the same
-with `--lazy`, and with `--lazy --trace ''` (the trace imports the handler, as Lambda's init does). Every run is what Lambda does on a cold start (tests/lambda_api.py): unzip into a
+with `--lazy`, and with `--lazy --trace ''` (the trace imports the handler, as Lambda's init
+does). Every run is what Lambda does on a cold start (tests/lambda_api.py): unzip into a
 read-only task root, start `python -m awslambdaric lambda_function.lambda_handler` with an empty
 TMPDIR and no home, and serve the handler's events from a stub Runtime API. Measured from the
 server's side: cold start (process start to first response), init (process start to the first

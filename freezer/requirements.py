@@ -99,7 +99,7 @@ def _is_local(line: str) -> bool:
 def _run(command: list[str], what: str) -> None:
     proc = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
-        lines = [l.strip() for l in (proc.stderr or proc.stdout).splitlines() if l.strip()]
+        lines = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
         # pip's own errors, not the last line (often a hint or a traceback's end)
-        errors = [l for l in lines if l.startswith("ERROR:")] or lines[-1:] or ["no output"]
+        errors = [line for line in lines if line.startswith("ERROR:")] or lines[-1:] or ["no output"]
         raise EntryError(f"{what} failed: {' '.join(errors)}")

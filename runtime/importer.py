@@ -309,7 +309,7 @@ class ArchiveLoader:
 class ArchiveFinder:
     """First on sys.meta_path: answers for bundled modules, None for the rest."""
 
-    def __init__(self, loader, lazy={}):
+    def __init__(self, loader, lazy):
         self.loader = loader
         self._records = loader.archive.modules
         self._lazy_names = lazy  # name -> the lazy modules to import with it

@@ -525,7 +525,8 @@ def _installed(python: str, reqs: Sequence[str]) -> Path:
     try:
         if reqs:
             venvs._check([python, "-m", "pip", "--disable-pip-version-check", "-q", "install", "--no-deps",
-                          "--no-compile", "--cache-dir", str(root / "pip-cache"), "--target", str(tmp), *reqs],
+                          "--no-compile", "--cache-dir", str(root / "pip-cache"), "--target", str(tmp),
+                          *reqs],
                          f"pip install --target {' '.join(reqs)}")
         for cache in list(tmp.rglob("__pycache__")):
             shutil.rmtree(cache)

@@ -272,7 +272,7 @@ def test_missing_import_warns_with_file_line_and_strict_fails(tmp_path: Path) ->
     })
     built = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
     assert built.returncode == 0
-    warnings = [l for l in built.stderr.splitlines() if l.startswith("warning:")]
+    warnings = [line for line in built.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == ["warning: app.py:9: cannot find module 'not_installed_anywhere' "
                         "(imported by __main__; 2 more imports of 'not_installed_anywhere' there)"]
     strict = one_line_error(freeze("build", "app.py", "--strict", "-o", tmp_path / "y.pyz", cwd=src))
@@ -515,7 +515,7 @@ def test_imports_of_an_optionally_imported_module_are_optional_too(tmp_path: Pat
     })
     built = freeze("build", "app.py", "-o", tmp_path / "x.pyz", cwd=src)
     assert built.returncode == 0
-    assert [l for l in built.stderr.splitlines() if l.startswith("warning:")] == [
+    assert [line for line in built.stderr.splitlines() if line.startswith("warning:")] == [
         "warning: core.py:1: cannot find module 'not_installed_core' (imported by core)"]
 
 

@@ -203,7 +203,7 @@ def test_excluding_a_module_bundled_code_needs_warns_naming_the_importers(tmp_pa
     })
     built = freeze("build", "app.py", "--exclude", "heavy", "-o", tmp_path / "x.pyz", cwd=src)
     assert built.returncode == 0
-    assert [l for l in built.stderr.splitlines() if l.startswith("warning:")] == [
+    assert [line for line in built.stderr.splitlines() if line.startswith("warning:")] == [
         "warning: pkg/a.py:1: 'heavy' is excluded, but pkg.a imports it unconditionally: "
         "that import fails at run time"]
 

@@ -64,7 +64,7 @@ def test_sources_in_the_table_come_from_it_while_modules_import_only() -> None:
 def test_exec_and_eval_without_globals_see_the_callers_namespaces() -> None:
     code = generated({})
     exec_, eval_ = code.functions["exec"], code.functions["eval"]
-    local = 5
+    local = 5  # noqa: F841 (eval and exec see it)
 
     def inner() -> tuple[Any, Any]:
         hidden = 7
@@ -80,7 +80,8 @@ def test_exec_and_eval_without_globals_see_the_callers_namespaces() -> None:
 
 def test_compile_inherits_the_callers_future_features_like_the_builtin() -> None:
     code = generated({})
-    caller = "from __future__ import annotations\ndef make(compile):\n    return compile(SOURCE, 's', 'exec')\n"
+    caller = ("from __future__ import annotations\n"
+              "def make(compile):\n    return compile(SOURCE, 's', 'exec')\n")
     source = "def f(x: int) -> None: pass"
     results = []
     for compile_ in (builtins.compile, code.functions["compile"]):

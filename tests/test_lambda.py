@@ -99,7 +99,8 @@ def test_package_on_another_runtime_version_reports_why(tmp_path: Path) -> None:
     assert run.init_error is not None and run.init_error["errorType"] == "Runtime.ImportModuleError"
     message = run.init_error["errorMessage"]
     assert message.startswith("Unable to import module 'lambda_function': freeze: ")
-    assert f"built for CPython {here}." in message and "rebuild it with `freeze build --python python3." in message
+    assert f"built for CPython {here}." in message
+    assert "rebuild it with `freeze build --python python3." in message
 
 
 @SLOW

@@ -77,7 +77,10 @@ APP = """
 """
 
 
-def both(tmp_path: Path, app: str, *build_args: str) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+Ran = subprocess.CompletedProcess[str]
+
+
+def both(tmp_path: Path, app: str, *build_args: str) -> tuple[Ran, Ran]:
     """Run `app` unfrozen (site folder on sys.path) and frozen; return both results."""
     src = write_tree(tmp_path / "src", {**SITE, "app.py": app})
     runner = src / "unfrozen.py"
@@ -204,7 +207,7 @@ def test_package_listing_its_folder_gets_its_modules_and_a_tree_of_packages(tmp_
     assert where.stdout == "True True\n", where.stderr  # linter itself loads from the archive
 
 
-def isolated_cache_run(archive: Path, tmp_path: Path, env_updates: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def isolated_cache_run(archive: Path, tmp_path: Path, env_updates: dict[str, str]) -> Ran:
     from venvs import isolated_env
     env = {**isolated_env(tmp_path / "env"), **env_updates}
     return subprocess.run([sys.executable, "-I", "-S", str(archive)], env=env, cwd=tmp_path,
@@ -214,7 +217,8 @@ def isolated_cache_run(archive: Path, tmp_path: Path, env_updates: dict[str, str
 @pytest.fixture
 def datapkg_app(tmp_path: Path) -> Path:
     src = write_tree(tmp_path / "src", {**FILE_READER,
-                                        "app.py": "import datapkg\nprint(datapkg.table(), datapkg.__file__)\n"})
+                                        "app.py": "import datapkg\n"
+                                                  "print(datapkg.table(), datapkg.__file__)\n"})
     out = tmp_path / "app.pyz"
     assert freeze("build", "app.py", "--path", "site", "-o", out, cwd=src).returncode == 0
     return out

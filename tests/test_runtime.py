@@ -317,13 +317,15 @@ def test_collector_pauses_while_bundled_modules_import_and_freezes_what_they_bui
     assert run_frozen(frozen, tmp_path=tmp_path).stdout == (
         f"main before imports {default} {at_start}\ninner body 100000\nouter body 100000\n"
         f"after imports {default} True\ncycle collected True\nafter a failed import {default}\n"
-        "collected while importing True\nuser's threshold kept 900\nlate body False 900\nuser's choice kept False\n")
+        "collected while importing True\nuser's threshold kept 900\nlate body False 900\n"
+        "user's choice kept False\n")
     plain = build_app(tmp_path, files, "--no-gc-freeze", name="plain.pyz")
     assert inspect_json(plain)["gc_freeze"] is False
     assert run_frozen(plain, tmp_path=tmp_path).stdout == unfrozen == (
         f"main before imports {default} {at_start}\ninner body {default}\nouter body {default}\n"
         f"after imports {default} False\ncycle collected True\nafter a failed import {default}\n"
-        "collected while importing True\nuser's threshold kept 900\nlate body False 900\nuser's choice kept False\n")
+        "collected while importing True\nuser's threshold kept 900\nlate body False 900\n"
+        "user's choice kept False\n")
 
 
 def test_runtime_modules_an_app_does_not_need_never_run(tmp_path: Path) -> None:

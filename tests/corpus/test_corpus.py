@@ -412,7 +412,7 @@ def test_frozen_matches_unfrozen(case: Case, policy: str, tmp_path: Path,
     unfrozen_roots = [DRIVERS, *site_packages(python)]
     frozen_roots = [archive, archive.resolve()]
     problems = []
-    for (label, spec, args, where), unfrozen in zip(runs, unfrozen_results):
+    for (label, _, args, where), unfrozen in zip(runs, unfrozen_results):
         frozen = run([sys.executable, "-I", "-S", archive, *args], cwd=_empty_dir(where / "cwd-frozen"),
                      env=_env(where / "env-frozen"))
         problems += compare(label, unfrozen, frozen, unfrozen_roots, frozen_roots)
