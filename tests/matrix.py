@@ -2,7 +2,8 @@
 
     python tests/matrix.py [PYTEST ARGS]
 
-The running interpreter runs the whole suite (or PYTEST ARGS); every other CPython
+First ruff and mypy check the code (pyproject.toml configures them).  The running
+interpreter then runs the whole suite (or PYTEST ARGS); every other CPython
 of SUPPORTED found on the machine runs its fast part (`-m 'not slow'`, then PYTEST
 ARGS, so a later -m wins) from a cached venv holding this checkout.  A version that
 is not found is reported as skipped, never silently left out.
@@ -66,12 +67,21 @@ def pytest(python: str, args: list[str]) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
+def check(label: str, command: list[str]) -> tuple[str, int, float]:
+    """A checker's run over the checkout, as a result line."""
+    print(f"matrix: {label}", flush=True)
+    started = time.monotonic()
+    status = subprocess.call([sys.executable, "-m", *command], cwd=ROOT, stdin=subprocess.DEVNULL)
+    return label, status, time.monotonic() - started
+
+
 def main(args: list[str]) -> int:
     here = "{}.{}".format(*sys.version_info[:2])
     chosen = os.environ.get("FREEZE_TEST_PYTHONS")
     others = [v for v in SUPPORTED if v != here and
               (chosen is None or v in chosen.replace(" ", "").split(","))]
-    results = [(f"CPython {here} (this interpreter)", *pytest(sys.executable, args))]
+    results = [check("ruff (lint)", ["ruff", "check", "."]), check("mypy (types)", ["mypy"])]
+    results.append((f"CPython {here} (this interpreter)", *pytest(sys.executable, args)))
     for version in others:
         label = f"CPython {version} (fast tests)"
         python = find_python(version)
