@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import marshal
 import operator
 import re
+import typing
 from dataclasses import dataclass
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Optional, Union
+from typing import Any, Optional, TypeVar, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -24,6 +26,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from .resolver import resolve_name
 
 ANCHOR_NAME = "__name__"
+_Record = TypeVar("_Record")
 
 # Exceptions whose handler makes the imports in a `try` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -160,18 +163,76 @@ class Analysis:
 
 
 def to_data(analysis: Analysis) -> bytes:
-    """An Analysis as bytes, for the build cache."""
-    return marshal.dumps((
-        [dataclasses.astuple(record) for record in analysis.imports], analysis.reads_own_files,
-        analysis.lists_own_modules, analysis.strings, analysis.named_packages,
-        analysis.defines_only, analysis.module_prefixes, analysis.patterns,
-        analysis.lists_own_folder, analysis.adds_finder, analysis.lists_own_package,
-        analysis.class_bases, analysis.reads_other_files, analysis.loads_module_files))
+    """An Analysis as bytes, for the build cache: each record a tuple of its fields
+    in order, which marshal keeps compact.  The cache key covers this code, so no
+    entry written with other fields is ever read back."""
+    return marshal.dumps(_encode(analysis))
 
 
 def from_data(data: bytes) -> Analysis:
-    records, *rest = marshal.loads(data)
-    return Analysis([ImportRecord(*record) for record in records], *rest)
+    return _decode(Analysis, marshal.loads(data))
+
+
+@dataclass(frozen=True)
+class _Codec:
+    """How the records of one class travel: the names of its fields in order, and
+    for each field holding records (the others marshal takes as they are) its index,
+    the record class and the sequence type holding several (None: it holds one)."""
+
+    names: tuple[str, ...]
+    nested: tuple[tuple[int, type, Optional[type]], ...]
+
+
+_CODECS: dict[type, _Codec] = {}
+
+
+def _codec(cls: type) -> _Codec:
+    """A record class's codec, read once from its type hints."""
+    codec = _CODECS.get(cls)
+    if codec is None:
+        hints = typing.get_type_hints(cls)
+        fields = dataclasses.fields(cls)
+        nested = (_nested(index, hints[field.name]) for index, field in enumerate(fields))
+        codec = _CODECS[cls] = _Codec(tuple(field.name for field in fields),
+                                      tuple(found for found in nested if found))
+    return codec
+
+
+def _nested(index: int, hint: object) -> Optional[tuple[int, type, Optional[type]]]:
+    """How a field of type `hint` holds records: one (`ImportRecord`), several
+    (`list[ImportRecord]`, `tuple[ImportRecord, ...]`), or none."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return index, hint, None
+    container, args = typing.get_origin(hint), typing.get_args(hint)
+    if container in (list, tuple) and args and dataclasses.is_dataclass(args[0]) \
+            and isinstance(args[0], type):
+        return index, args[0], container
+    return None
+
+
+def _encode(record: object) -> tuple[object, ...]:
+    codec = _codec(type(record))
+    values = [getattr(record, name) for name in codec.names]
+    for index, _, many in codec.nested:
+        value = values[index]
+        values[index] = _encode(value) if many is None else many(map(_encode, value))
+    return tuple(values)
+
+
+def _decode(cls: type[_Record], data: Sequence[Any]) -> _Record:
+    """A record from _encode's tuple; fields go in by position, as dataclasses order
+    them (a record class takes all its fields in __init__)."""
+    codec = _codec(cls)
+    values = list(data)
+    for index, nested, many in codec.nested:
+        value = values[index]
+        if many is None:
+            values[index] = _decode(nested, value)
+        elif _codec(nested).nested:
+            values[index] = many(_decode(nested, item) for item in value)
+        else:  # records of plain fields, the common case: straight from their tuples
+            values[index] = many(itertools.starmap(nested, value))
+    return cls(*values)
 
 
 def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
@@ -210,12 +271,22 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     if patterns.names:
         _visit(module.body, patterns)
     owners, unknown = usage.file_owners()
-    return Analysis(walker.records, usage.reads_own_files, usage.lists_own_modules, strings,
-                    tuple(dict.fromkeys((*usage.named_packages, *owners))),
-                    _defines_only(module.body),
-                    tuple(dict.fromkeys(walker.prefixes)), tuple(dict.fromkeys(patterns.found)),
-                    usage.lists_own_folder, usage.adds_finder, usage.lists_own_package,
-                    _class_bases(module.body), unknown, usage.loads_module_files)
+    return Analysis(
+        imports=walker.records,
+        reads_own_files=usage.reads_own_files,
+        lists_own_modules=usage.lists_own_modules,
+        lists_own_folder=usage.lists_own_folder,
+        strings=strings,
+        named_packages=tuple(dict.fromkeys((*usage.named_packages, *owners))),
+        defines_only=_defines_only(module.body),
+        module_prefixes=tuple(dict.fromkeys(walker.prefixes)),
+        patterns=tuple(dict.fromkeys(patterns.found)),
+        adds_finder=usage.adds_finder,
+        lists_own_package=usage.lists_own_package,
+        class_bases=_class_bases(module.body),
+        reads_other_files=unknown,
+        loads_module_files=usage.loads_module_files,
+    )
 
 
 class _Visitor(cst.CSTVisitor):
