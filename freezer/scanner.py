@@ -16,12 +16,11 @@ import operator
 import re
 import typing
 from dataclasses import dataclass
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Optional, TypeVar, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .resolver import resolve_name
 
@@ -68,7 +67,6 @@ class ImportRecord:
     Attributes:
         module: the module named, with leading dots when relative.
         names: the names of a ``from`` import (``("*",)`` for a star import).
-        line: 1-based line of the statement.
         optional: inside ``try`` whose handler catches ImportError.
         in_function: inside a function body, so it runs only when called.
         dynamic: ``__import__`` or ``importlib.import_module`` with literal arguments.
@@ -79,7 +77,6 @@ class ImportRecord:
 
     module: str
     names: tuple[str, ...] = ()
-    line: int = 0
     optional: bool = False
     in_function: bool = False
     dynamic: bool = False
@@ -235,18 +232,18 @@ def _decode(cls: type[_Record], data: Sequence[Any]) -> _Record:
     return cls(*values)
 
 
-def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
-         lines: bool = False) -> list[ImportRecord]:
+def scan(source: Union[bytes, str], *, version: tuple[int, ...], platform: str
+         ) -> list[ImportRecord]:
     """Imports of one module's source that can run on the given target."""
-    return analyze(source, version=version, platform=platform, lines=lines).imports
+    return analyze(source, version=version, platform=platform).imports
 
 
 def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: str,
-            lines: bool = False, package_calls: frozenset[str] = frozenset()) -> Analysis:
+            package_calls: frozenset[str] = frozenset()) -> Analysis:
     """Imports and dynamic-behaviour hints of one module's source.
 
-    Line numbers cost libcst a second pass over the whole tree, so they are
-    0 unless `lines` is set; callers ask again for the few files they report on.
+    Records carry no line numbers (libcst's positions cost a second pass over the
+    whole tree): locate() finds them for the few files a build reports on.
     Expressions are visited only in sources whose text makes a hint possible.
     """
     try:
@@ -254,11 +251,8 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     except cst.ParserSyntaxError as exc:
         message, line = _cpython_syntax_error(source) or (exc.message, exc.raw_line)
         raise ScanError(message, line) from None
-    positions = None
-    if lines:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     dynamic = any(word in source for word in _DYNAMIC_WORDS[type(source)])
-    walker = _Walker(_Conditions(tuple(version), platform), positions, dynamic)
+    walker = _Walker(_Conditions(tuple(version), platform), dynamic)
     walker.walk(module.body)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     usage = _UsageFinder(package_calls)
@@ -346,8 +340,13 @@ def _written_imports(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
             and isinstance(node.args[0].value, str):
         callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if callee in ("__import__", "import_module"):
+        if callee == "import_module":
             return [node.args[0].value]
+        if callee == "__import__":  # a literal level, the fifth argument, adds dots
+            level = node.args[4] if len(node.args) > 4 else \
+                next((k.value for k in node.keywords if k.arg == "level"), None)
+            dots = level.value if isinstance(level, ast.Constant) and type(level.value) is int else 0
+            return ["." * dots + node.args[0].value]
     return []
 
 
@@ -477,12 +476,10 @@ def _literal_string(node: cst.BaseExpression) -> Optional[str]:
 class _Walker:
     """Walks statements only: expressions are visited just for dynamic imports."""
 
-    def __init__(self, conditions: _Conditions, positions: Optional[Mapping[cst.CSTNode, CodeRange]],
-                 dynamic: bool) -> None:
+    def __init__(self, conditions: _Conditions, dynamic: bool) -> None:
         self.records: list[ImportRecord] = []
         self.prefixes: list[str] = []
         self._conditions = conditions
-        self._positions = positions
         self._calls = _CallFinder(self) if dynamic else None
         self._functions = 0
         self._optional = 0
@@ -495,11 +492,11 @@ class _Walker:
         # business, so both branches are optional.
         self._imported_names: set[str] = set()
 
-    def add(self, node: cst.CSTNode, module: str, names: tuple[str, ...] = (),
-            dynamic: bool = False, anchor: Optional[str] = None) -> None:
-        line = self._positions[node].start.line if self._positions is not None else 0
-        self.records.append(ImportRecord(module, names, line, self._optional > 0,
-                                         self._functions > 0, dynamic, anchor))
+    def add(self, module: str, names: tuple[str, ...] = (), dynamic: bool = False,
+            anchor: Optional[str] = None) -> None:
+        self.records.append(ImportRecord(module, names, optional=self._optional > 0,
+                                         in_function=self._functions > 0, dynamic=dynamic,
+                                         anchor=anchor))
 
     def walk(self, statements: Sequence[cst.CSTNode]) -> None:
         for statement in statements:
@@ -578,7 +575,7 @@ class _Walker:
     def _import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = get_full_name_for_node(alias.name)
-            self.add(node, name)
+            self.add(name)
             if not self._functions:
                 self._imported_names.add(alias.evaluated_alias or name.partition(".")[0])
 
@@ -592,7 +589,7 @@ class _Walker:
             if not self._functions:
                 self._imported_names.update(
                     alias.evaluated_alias or alias.evaluated_name for alias in node.names)
-        self.add(node, dots + module, names)
+        self.add(dots + module, names)
 
 
 def _flag_name(test: cst.BaseExpression) -> Optional[str]:
@@ -645,7 +642,7 @@ class _CallFinder(_Visitor):
                 if name not in ("__package__", ANCHOR_NAME):
                     return
                 anchor = ANCHOR_NAME if name == ANCHOR_NAME else None
-        self._walker.add(node, module, dynamic=True, anchor=anchor)
+        self._walker.add(module, dynamic=True, anchor=anchor)
 
     def _dunder_import(self, node: cst.Call) -> None:
         args = {arg.keyword.value if arg.keyword else position: arg.value
@@ -660,7 +657,7 @@ class _CallFinder(_Visitor):
         if isinstance(fromlist, (cst.List, cst.Tuple)):
             literal = [_literal_string(element.value) for element in fromlist.elements]
             names = tuple(name for name in literal if name)
-        self._walker.add(node, "." * level + module, names, dynamic=True)
+        self._walker.add("." * level + module, names, dynamic=True)
 
 
 # Decorators known to return the function or class they get, registering nothing.

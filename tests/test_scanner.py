@@ -1,8 +1,8 @@
 """What the scanner records for each way of writing an import.
 
 Every case is a dedented snippet next to the exact ImportRecords it must give
-for a CPython 3.11.7 target on Linux; line numbers count from the snippet's
-first line.
+for a CPython 3.11.7 target on Linux, each with the line locate() finds for it
+(as a build's warnings do), counting from the snippet's first line.
 """
 
 from __future__ import annotations
@@ -11,27 +11,36 @@ import dataclasses
 import textwrap
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from freezer.scanner import (
-    ANCHOR_NAME, Analysis, ImportRecord, Pattern, ScanError, analyze, from_data, scan, to_data,
+    ANCHOR_NAME, Analysis, ImportRecord, Pattern, ScanError, analyze, from_data, locate, scan,
+    to_data,
 )
 
-R = ImportRecord
 VERSION = (3, 11, 7)
 PLATFORM = "linux"
 
 
-def records(code: str, **target: object) -> list[ImportRecord]:
-    """Scan a snippet as the target would see it, with line numbers."""
-    options = {"version": VERSION, "platform": PLATFORM, **target}
-    return scan(textwrap.dedent(code), lines=True, **options)
+def R(module: str, names: tuple[str, ...] = (), *, line: int, **flags: Any
+      ) -> tuple[ImportRecord, int]:
+    """An expected record, and the line locate() must find for it."""
+    return ImportRecord(module, names, **flags), line
 
 
-def modules(code: str, **target: object) -> list[str]:
+def records(code: str | bytes, **target: Any) -> list[tuple[ImportRecord, int]]:
+    """Scan a snippet as the target would see it; each record with its line."""
+    code = textwrap.dedent(code) if isinstance(code, str) else code
+    found = scan(code, **{"version": VERSION, "platform": PLATFORM, **target})
+    return list(zip(found, locate(code, found)))
+
+
+def modules(code: str, **target: Any) -> list[str]:
     """Just the module names, for cases where only selection matters."""
-    return [record.module for record in records(code, **target)]
+    options = {"version": VERSION, "platform": PLATFORM, **target}
+    return [record.module for record in scan(textwrap.dedent(code), **options)]
 
 
 STATEMENTS = {
@@ -85,7 +94,7 @@ STATEMENTS = {
 
 
 @pytest.mark.parametrize("code, expected", STATEMENTS.values(), ids=STATEMENTS.keys())
-def test_statement_records(code: str, expected: list[ImportRecord]) -> None:
+def test_statement_records(code: str, expected: list[tuple[ImportRecord, int]]) -> None:
     assert records(code) == expected
 
 
@@ -435,26 +444,9 @@ def test_try_star() -> None:
                              R("fallback", line=4, optional=True)]
 
 
-def test_without_lines_only_line_differs() -> None:
-    code = textwrap.dedent("""\
-        import a
-        def f():
-            try:
-                from .m import y
-            except ImportError:
-                pass
-        importlib.import_module(".p", "pkg")
-        """)
-    with_lines = scan(code, version=VERSION, platform=PLATFORM, lines=True)
-    without = scan(code, version=VERSION, platform=PLATFORM)
-    assert [record.line for record in with_lines] == [1, 4, 7]
-    assert [record.line for record in without] == [0, 0, 0]
-    assert [dataclasses.replace(record, line=0) for record in with_lines] == without
-
-
 def test_bytes_source_with_encoding_declaration() -> None:
     code = "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nimport a\n".encode("latin-1")
-    assert scan(code, version=VERSION, platform=PLATFORM, lines=True) == [R("a", line=3)]
+    assert records(code) == [R("a", line=3)]
 
 
 @pytest.mark.parametrize("code, line", [
@@ -481,8 +473,9 @@ SAMPLES = {
     bool: True,
     tuple[str, ...]: ("pkg.mod", ".rel", "pkg:attr"),
     tuple[Pattern, ...]: ((r"\d+", 2), (b"[a-z]", 0)),
-    list[ImportRecord]: [R("a.b", ("c", "*"), optional=True, in_function=True),
-                         R(".m", dynamic=True, anchor=ANCHOR_NAME), R("..p", anchor="pkg")],
+    list[ImportRecord]: [ImportRecord("a.b", ("c", "*"), optional=True, in_function=True),
+                         ImportRecord(".m", dynamic=True, anchor=ANCHOR_NAME),
+                         ImportRecord("..p", anchor="pkg")],
 }
 
 
@@ -519,8 +512,8 @@ def test_defines_only_tells_modules_that_may_load_lazily(source: str, expected: 
     assert analyze(source, version=(3, 11, 7), platform="linux").defines_only is expected
 
 
-def test_locate_finds_the_lines_libcst_positions_give() -> None:
-    from freezer.scanner import analyze, locate
+def test_locate_finds_each_records_line() -> None:
+    """The line of the statement or call, in order, past a skipped branch."""
     code = textwrap.dedent("""
         import a.b, c
         from . import x
@@ -539,9 +532,8 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
             import skipped
         import last
     """)
-    exact = scan(code, version=VERSION, platform=PLATFORM, lines=True)
-    records = analyze(code, version=VERSION, platform=PLATFORM).imports
-    assert locate(code, records) == [record.line for record in exact] == [2, 2, 3, 5, 12, 13, 14, 17]
+    found = scan(code, version=VERSION, platform=PLATFORM)
+    assert locate(code, found) == [2, 2, 3, 5, 12, 13, 14, 17]
 
 
 @pytest.mark.parametrize("source, expected", [
