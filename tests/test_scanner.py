@@ -7,7 +7,10 @@ for a CPython 3.11.7 target on Linux, each with the line locate() finds for it
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib.util
+import sys
 import textwrap
 import typing
 from pathlib import Path
@@ -491,6 +494,36 @@ def test_every_fact_survives_the_build_cache() -> None:
     assert all(getattr(from_data(data), field.name) != field.default
                for field in dataclasses.fields(Analysis) if field.name != "imports")
     assert from_data(to_data(Analysis([]))) == Analysis([])
+
+
+def _freezer_files_imported(path: Path) -> set[Path]:
+    """`path` and the freezer's modules it imports (`from .x import y`, anywhere in
+    it), theirs in turn, and so on: everything whose code its results can depend on."""
+    found: set[Path] = set()
+    pending = [path]
+    while pending:
+        path = pending.pop()
+        if path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""),
+                                                   "freezer")
+                names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+                pending.extend(Path(sys.modules[name].__file__) for name in names
+                               if name in sys.modules)
+    return found
+
+
+def test_the_analysis_cache_key_covers_every_file_that_shapes_an_analysis() -> None:
+    """A change to any of them makes new analyses, never stale cache hits: the
+    scanner's finders, and what they import from the freezer (resolve_name's module)."""
+    from freezer import cache, graph, scanner
+    files = scanner.code_files()
+    assert {Path(file) for file in files} == _freezer_files_imported(Path(scanner.__file__))
+    assert len(files) > 8 and Path(graph.__file__).parent / "resolver.py" in map(Path, files)
+    assert graph._SCANNER_ID == cache.key(cache.code_id(*files), scanner.parser_version())
 
 
 @pytest.mark.parametrize("source, expected", [
