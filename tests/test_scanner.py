@@ -443,8 +443,9 @@ def test_try_star() -> None:
         except* ImportError:
             import fallback
         """
-    assert records(code) == [R("grouped", line=2, optional=True),
-                             R("fallback", line=4, optional=True)]
+    grouped, fallback = (2, 4) if sys.version_info >= (3, 11) else (0, 0)  # locate() parses
+    assert records(code) == [R("grouped", line=grouped, optional=True),  # with this Python
+                             R("fallback", line=fallback, optional=True)]
 
 
 def test_bytes_source_with_encoding_declaration() -> None:
