@@ -44,7 +44,8 @@ _PLATFORM_MODULES = {
     **dict.fromkeys(("_scproxy", "objc", "AppKit", "Foundation", "CoreFoundation"), "darwin"),
     "__pypy__": "pypy",
 }
-_SCANNER_ID = cache.code_id(scanner.__file__)
+# The scanner's code and parser: a change to either makes new analyses.
+_SCANNER_ID = cache.key(cache.code_id(*scanner.code_files()), scanner.parser_version())
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,49 @@
 """What the scanner records for each way of writing an import.
 
 Every case is a dedented snippet next to the exact ImportRecords it must give
-for a CPython 3.11.7 target on Linux; line numbers count from the snippet's
-first line.
+for a CPython 3.11.7 target on Linux, each with the line locate() finds for it
+(as a build's warnings do), counting from the snippet's first line.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib.util
+import sys
 import textwrap
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from freezer.scanner import ANCHOR_NAME, ImportRecord, ScanError, analyze, from_data, scan, to_data
+from freezer.scanner import (
+    ANCHOR_NAME, Analysis, ImportRecord, Pattern, ScanError, analyze, from_data, locate, scan,
+    to_data,
+)
 
-R = ImportRecord
 VERSION = (3, 11, 7)
 PLATFORM = "linux"
 
 
-def records(code: str, **target: object) -> list[ImportRecord]:
-    """Scan a snippet as the target would see it, with line numbers."""
-    options = {"version": VERSION, "platform": PLATFORM, **target}
-    return scan(textwrap.dedent(code), lines=True, **options)
+def R(module: str, names: tuple[str, ...] = (), *, line: int, **flags: Any
+      ) -> tuple[ImportRecord, int]:
+    """An expected record, and the line locate() must find for it."""
+    return ImportRecord(module, names, **flags), line
 
 
-def modules(code: str, **target: object) -> list[str]:
+def records(code: str | bytes, **target: Any) -> list[tuple[ImportRecord, int]]:
+    """Scan a snippet as the target would see it; each record with its line."""
+    code = textwrap.dedent(code) if isinstance(code, str) else code
+    found = scan(code, **{"version": VERSION, "platform": PLATFORM, **target})
+    return list(zip(found, locate(code, found)))
+
+
+def modules(code: str, **target: Any) -> list[str]:
     """Just the module names, for cases where only selection matters."""
-    return [record.module for record in records(code, **target)]
+    options = {"version": VERSION, "platform": PLATFORM, **target}
+    return [record.module for record in scan(textwrap.dedent(code), **options)]
 
 
 STATEMENTS = {
@@ -82,7 +97,7 @@ STATEMENTS = {
 
 
 @pytest.mark.parametrize("code, expected", STATEMENTS.values(), ids=STATEMENTS.keys())
-def test_statement_records(code: str, expected: list[ImportRecord]) -> None:
+def test_statement_records(code: str, expected: list[tuple[ImportRecord, int]]) -> None:
     assert records(code) == expected
 
 
@@ -428,30 +443,14 @@ def test_try_star() -> None:
         except* ImportError:
             import fallback
         """
-    assert records(code) == [R("grouped", line=2, optional=True),
-                             R("fallback", line=4, optional=True)]
-
-
-def test_without_lines_only_line_differs() -> None:
-    code = textwrap.dedent("""\
-        import a
-        def f():
-            try:
-                from .m import y
-            except ImportError:
-                pass
-        importlib.import_module(".p", "pkg")
-        """)
-    with_lines = scan(code, version=VERSION, platform=PLATFORM, lines=True)
-    without = scan(code, version=VERSION, platform=PLATFORM)
-    assert [record.line for record in with_lines] == [1, 4, 7]
-    assert [record.line for record in without] == [0, 0, 0]
-    assert [dataclasses.replace(record, line=0) for record in with_lines] == without
+    grouped, fallback = (2, 4) if sys.version_info >= (3, 11) else (0, 0)  # locate() parses
+    assert records(code) == [R("grouped", line=grouped, optional=True),  # with this Python
+                             R("fallback", line=fallback, optional=True)]
 
 
 def test_bytes_source_with_encoding_declaration() -> None:
     code = "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nimport a\n".encode("latin-1")
-    assert scan(code, version=VERSION, platform=PLATFORM, lines=True) == [R("a", line=3)]
+    assert records(code) == [R("a", line=3)]
 
 
 @pytest.mark.parametrize("code, line", [
@@ -470,6 +469,62 @@ def test_syntax_error_line(code: str, line: int) -> None:
         scan(code, version=VERSION, platform=PLATFORM)
     assert ours.value.line == line
     assert str(ours.value) == cpython.value.msg
+
+
+# A value unlike the default for each type of Analysis field: a new fact of a new
+# type needs one here, so that its round trip through the cache is tested.
+SAMPLES = {
+    bool: True,
+    tuple[str, ...]: ("pkg.mod", ".rel", "pkg:attr"),
+    tuple[Pattern, ...]: ((r"\d+", 2), (b"[a-z]", 0)),
+    list[ImportRecord]: [ImportRecord("a.b", ("c", "*"), optional=True, in_function=True),
+                         ImportRecord(".m", dynamic=True, anchor=ANCHOR_NAME),
+                         ImportRecord("..p", anchor="pkg")],
+}
+
+
+def test_every_fact_survives_the_build_cache() -> None:
+    """to_data/from_data follow Analysis's fields: a fact added to it travels with no
+    other edit, and the data stays plain enough for marshal."""
+    hints = typing.get_type_hints(Analysis)
+    unknown = {name: hint for name, hint in hints.items() if hint not in SAMPLES}
+    assert not unknown, "add a sample value for these field types to SAMPLES"
+    analysis = Analysis(**{name: SAMPLES[hint] for name, hint in hints.items()})
+    data = to_data(analysis)
+    assert from_data(data) == analysis
+    assert all(getattr(from_data(data), field.name) != field.default
+               for field in dataclasses.fields(Analysis) if field.name != "imports")
+    assert from_data(to_data(Analysis([]))) == Analysis([])
+
+
+def _freezer_files_imported(path: Path) -> set[Path]:
+    """`path` and the freezer's modules it imports (`from .x import y`, anywhere in
+    it), theirs in turn, and so on: everything whose code its results can depend on."""
+    found: set[Path] = set()
+    pending = [path]
+    while pending:
+        path = pending.pop()
+        if path in found:
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""),
+                                                   "freezer")
+                names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+                pending.extend(Path(sys.modules[name].__file__) for name in names
+                               if name in sys.modules)
+    return found
+
+
+def test_the_analysis_cache_key_covers_every_file_that_shapes_an_analysis() -> None:
+    """A change to any of them makes new analyses, never stale cache hits: the
+    scanner's finders, and what they import from the freezer (resolve_name's module)."""
+    from freezer import cache, graph, scanner
+    files = scanner.code_files()
+    assert {Path(file) for file in files} == _freezer_files_imported(Path(scanner.__file__))
+    assert len(files) > 8 and Path(graph.__file__).parent / "resolver.py" in map(Path, files)
+    assert graph._SCANNER_ID == cache.key(cache.code_id(*files), scanner.parser_version())
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -491,8 +546,8 @@ def test_defines_only_tells_modules_that_may_load_lazily(source: str, expected: 
     assert analyze(source, version=(3, 11, 7), platform="linux").defines_only is expected
 
 
-def test_locate_finds_the_lines_libcst_positions_give() -> None:
-    from freezer.scanner import analyze, locate
+def test_locate_finds_each_records_line() -> None:
+    """The line of the statement or call, in order, past a skipped branch."""
     code = textwrap.dedent("""
         import a.b, c
         from . import x
@@ -511,9 +566,8 @@ def test_locate_finds_the_lines_libcst_positions_give() -> None:
             import skipped
         import last
     """)
-    exact = scan(code, version=VERSION, platform=PLATFORM, lines=True)
-    records = analyze(code, version=VERSION, platform=PLATFORM).imports
-    assert locate(code, records) == [record.line for record in exact] == [2, 2, 3, 5, 12, 13, 14, 17]
+    found = scan(code, version=VERSION, platform=PLATFORM)
+    assert locate(code, found) == [2, 2, 3, 5, 12, 13, 14, 17]
 
 
 @pytest.mark.parametrize("source, expected", [
