@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .target import Target
+if TYPE_CHECKING:  # only for_target's annotation: the scanner imports this module
+    from .target import Target
 
 SOURCE = "source"
 BYTECODE = "bytecode"

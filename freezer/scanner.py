@@ -47,7 +47,7 @@ _DOTTED_STRING = re.compile(
     r"""['"](\.*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?['"]""")
 # The freezer's modules besides scanner*.py whose code shapes an analysis: resolver
 # (resolve_name) and what it imports in turn.
-_SHAPED_BY = ("resolver", "target", "errors")
+_SHAPED_BY = ("resolver",)
 
 
 class ScanError(Exception):

@@ -6,13 +6,14 @@ are True or False for a given target; anything else is unknown (None)."""
 from __future__ import annotations
 
 import operator
-from typing import Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 
-_COMPARISONS = {
+_COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
     cst.GreaterThanEqual: operator.ge,
@@ -55,9 +56,9 @@ class Conditions:
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             target = test.comparisons[0]
             compare = _COMPARISONS.get(type(target.operator))
-            left, right = self._value(test.left), self._value(target.comparator)
-            if compare and left is not None and right is not None and type(left) is type(right):
-                return compare(left, right)
+            one, other = self._value(test.left), self._value(target.comparator)
+            if compare and one is not None and other is not None and type(one) is type(other):
+                return bool(compare(one, other))
         if (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
                 and test.func.attr.value == "startswith" and len(test.args) == 1):
             subject, prefix = self._value(test.func.value), self._value(test.args[0].value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -25,7 +25,8 @@ ANCHOR_NAME = "__name__"
 
 # Exceptions whose handler makes the imports in a `try` body optional.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-_DYNAMIC_WORDS = {bytes: (b"__import__", b"import_module"), str: ("__import__", "import_module")}
+_DYNAMIC_WORDS: dict[type, tuple[Any, ...]] = {bytes: (b"__import__", b"import_module"),
+                                               str: ("__import__", "import_module")}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def locate(source: Union[bytes, str], records: Sequence[ImportRecord]) -> list[i
     except (SyntaxError, ValueError):
         return [0] * len(records)
     found = sorted((node.lineno, node.col_offset, written) for node in ast.walk(tree)
-                   for written in _written_imports(node))
+                   if isinstance(node, (ast.stmt, ast.expr)) for written in _written_imports(node))
     lines, position = [], 0
     for record in records:
         for index in range(position, len(found)):
@@ -102,7 +103,7 @@ def _level(call: ast.Call) -> int:
     return level.value if isinstance(level, ast.Constant) and type(level.value) is int else 0
 
 
-def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+def _catches_import_error(handler: Union[cst.ExceptHandler, cst.ExceptStarHandler]) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
@@ -238,18 +239,18 @@ class Walker:
 
     def _import(self, node: cst.Import) -> None:
         for alias in node.names:
-            name = get_full_name_for_node(alias.name)
+            name = alias.evaluated_name
             self.add(name)
             if not self._functions:
                 self._imported_names.add(alias.evaluated_alias or name.partition(".")[0])
 
     def _import_from(self, node: cst.ImportFrom) -> None:
         dots = "." * len(node.relative)
-        module = get_full_name_for_node(node.module) if node.module is not None else ""
+        module = (get_full_name_for_node(node.module) or "") if node.module is not None else ""
         if isinstance(node.names, cst.ImportStar):
             names: tuple[str, ...] = ("*",)
         else:
-            names = tuple(get_full_name_for_node(alias.name) for alias in node.names)
+            names = tuple(alias.evaluated_name for alias in node.names)
             if not self._functions:
                 self._imported_names.update(
                     alias.evaluated_alias or alias.evaluated_name for alias in node.names)

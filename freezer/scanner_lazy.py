@@ -49,7 +49,7 @@ def class_bases(body: Sequence[cst.CSTNode]) -> tuple[str, ...]:
     """Modules the bases and metaclasses of top-level classes come from: creating a
     class runs its metaclass, which may register it (Django's models)."""
     sources: dict[str, str] = {}  # name an import binds -> the module it comes from
-    found = []
+    found: list[str] = []
     for node in _top_level(body):
         if isinstance(node, cst.ClassDef):
             roots = (_root_name(arg.value) for arg in (*node.bases, *node.keywords))
@@ -59,13 +59,13 @@ def class_bases(body: Sequence[cst.CSTNode]) -> tuple[str, ...]:
             if isinstance(small, cst.Import):
                 for alias in small.names:
                     full = get_full_name_for_node(alias.name) or ""
-                    bound = alias.asname.name.value if alias.asname else full.partition(".")[0]
+                    bound = alias.evaluated_alias or full.partition(".")[0]
                     sources[bound] = full if alias.asname else bound
             elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                module = "." * len(small.relative) + (get_full_name_for_node(small.module) or "")
+                module = "." * len(small.relative) + (
+                    get_full_name_for_node(small.module) or "" if small.module else "")
                 for alias in small.names:
-                    sources[get_full_name_for_node(alias.asname.name if alias.asname
-                                                   else alias.name) or ""] = module
+                    sources[alias.evaluated_alias or alias.evaluated_name] = module
     return tuple(dict.fromkeys(found))
 
 

@@ -42,16 +42,16 @@ class PatternFinder(Visitor):
         if isinstance(node, cst.Import):
             for alias in node.names:
                 if get_full_name_for_node(alias.name) == "re":
-                    prefix = alias.asname.name.value if alias.asname else "re"
+                    prefix = alias.evaluated_alias or "re"
                     self.names.update({f"{prefix}.{name}": name
                                        for name in (*_REGEX_CALLS, *_REGEX_FLAGS)})
         elif isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None \
                 and get_full_name_for_node(node.module) == "re" \
                 and not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
-                name = alias.name.value
+                name = alias.evaluated_name
                 if name in _REGEX_CALLS or name in _REGEX_FLAGS:
-                    self.names[alias.asname.name.value if alias.asname else name] = name
+                    self.names[alias.evaluated_alias or name] = name
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.names.get(get_full_name_for_node(node.func) or "")

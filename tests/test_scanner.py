@@ -499,7 +499,8 @@ def test_every_fact_survives_the_build_cache() -> None:
 
 def _freezer_files_imported(path: Path) -> set[Path]:
     """`path` and the freezer's modules it imports (`from .x import y`, anywhere in
-    it), theirs in turn, and so on: everything whose code its results can depend on."""
+    it but under `if TYPE_CHECKING:`), theirs in turn, and so on: everything whose
+    code its results can depend on."""
     found: set[Path] = set()
     pending = [path]
     while pending:
@@ -507,8 +508,12 @@ def _freezer_files_imported(path: Path) -> set[Path]:
         if path in found:
             continue
         found.add(path)
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ImportFrom) and node.level:
+        tree = ast.parse(path.read_bytes())
+        skipped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+                   for inner in ast.walk(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level and id(node) not in skipped:
                 base = importlib.util.resolve_name("." * node.level + (node.module or ""),
                                                    "freezer")
                 names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
