@@ -579,7 +579,7 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
     found = {}
     if main.reads_own_files:
         found = _not_the_archive({path: source for path, source
-                                  in appfiles.detected(Path(main.spec.origin)).items()
+                                  in appfiles.detected(Path(main.spec.file)).items()
                                   if path not in taken and path not in given}, options.output)
     carried = {**found, **given}
     if not carried:
@@ -644,7 +644,7 @@ def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) 
         return
     first = attribute.partition(".")[0]
     try:
-        names = scanner.top_level_names(Path(spec.origin).read_bytes())
+        names = scanner.top_level_names(Path(spec.file).read_bytes())
     except OSError:
         return
     if (names is None or first in names
@@ -656,7 +656,7 @@ def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
     """Compile jobs for the bundled modules that have code."""
-    return [compiler.Job(m.name, m.spec.origin, files.module_path(m), m.spec.kind == SOURCE)
+    return [compiler.Job(m.name, m.spec.file, files.module_path(m), m.spec.kind == SOURCE)
             for m in modules if m.spec.kind not in (NAMESPACE, EXTENSION)]
 
 
@@ -681,7 +681,7 @@ def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) ->
             boot.KIND_PACKAGE if module.spec.is_package else boot.KIND_MODULE)
     source = None
     if with_source and module.spec.kind == SOURCE:
-        source = Path(module.spec.origin).read_bytes()
+        source = Path(module.spec.file).read_bytes()
     return archive.Member(module.name, kind, files.module_path(module), blobs.get(module.name),
                           source)
 

@@ -200,10 +200,10 @@ def _folders(package: Optional[Module], graph: Graph) -> list[str]:
     the entry script's folder (the archive's root)."""
     if package is None:
         main = graph.modules.get(MAIN)
-        return [os.path.dirname(main.spec.origin)] if main is not None and main.spec.origin else []
+        return [os.path.dirname(main.spec.file)] if main is not None else []
     if package.spec.kind == NAMESPACE:
         return list(package.spec.search_locations or ())
-    return [os.path.dirname(package.spec.origin)]
+    return [os.path.dirname(package.spec.file)]
 
 
 def _run(target: Target, archive: Path, arguments: str, output: Path,
