@@ -331,7 +331,7 @@ class _Builder:
         regular expressions, its imports for import cycles) and followed into the
         standard library only, and only as far as module bodies import: what it
         cannot find is the interpreter's business."""
-        imports = []
+        found = []
         for record in analysis.imports:
             if record.in_function:
                 continue
@@ -346,8 +346,8 @@ class _Builder:
                     if spec is not None and self._provided(spec):
                         module = self.add(candidate, Reason(IMPORT, importer.name), spec)
                 if module is not None:
-                    imports.append(candidate)
-        imports = tuple(dict.fromkeys(imports))
+                    found.append(candidate)
+        imports = tuple(dict.fromkeys(found))
         self.graph.modules[importer.name] = replace(
             importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
             patterns=analysis.patterns)

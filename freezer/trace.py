@@ -125,11 +125,11 @@ def check(trace: Trace, environment: Environment) -> None:
     globs = [path for path, _ in paths if glob.has_magic(path)]
     paths = {key: arguments for key, arguments in paths.items()
              if not any(pattern.startswith(key[0] + "/") for pattern in globs)}
-    errors = [_module_error(arguments, name, environment)
-              for name, arguments in reversed(modules.items())]
-    errors += [_path_error(arguments, path, extracted, environment)
-               for (path, extracted), arguments in reversed(paths.items())]
-    errors = [error for error in errors if error]
+    found = [_module_error(arguments, name, environment)
+             for name, arguments in reversed(modules.items())]
+    found += [_path_error(arguments, path, extracted, environment)
+              for (path, extracted), arguments in reversed(paths.items())]
+    errors = [error for error in found if error]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise FreezeError(errors[0] + more)
