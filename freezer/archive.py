@@ -186,8 +186,8 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
         regexes = (*payload.put(index), boot.digest(index), engine)
     generated = None
     if layout.generated is not None:
-        table, callers = layout.generated
-        generated = (*payload.put(table), boot.digest(table), callers)
+        code, callers = layout.generated
+        generated = (*payload.put(code), boot.digest(code), callers)
     reasons = None
     if layout.reasons is not None:
         reasons = (*payload.put(layout.reasons), boot.digest(layout.reasons))

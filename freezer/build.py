@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -73,6 +73,22 @@ _DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
              "gc_freeze": True, "cache": True, "aws_lambda": False, "trace_timeout": 600}
 
 
+@dataclass(frozen=True, kw_only=True)
+class Settled(Options):
+    """Options as build() uses them: [tool.freeze] applied, the flags settled with
+    _DEFAULTS and the output named (see _configured)."""
+
+    output: Path
+    strict: bool
+    prune: bool
+    source: bool
+    lazy: bool
+    gc_freeze: bool
+    trace_timeout: float
+    cache: bool
+    aws_lambda: bool
+
+
 @dataclass
 class Result:
     output: Path
@@ -94,7 +110,7 @@ class _Part:
     target: target.Target
     graph: graph.Graph
     contents: archive.Contents
-    lambda_bootstrap: Optional[bytes]  # the handler module's .pyc, for a Lambda package
+    lambda_bootstrap: bytes  # the handler module's .pyc, for a Lambda package (else b"")
     warnings: list[str]
     extracted: list[str]
     notes: list[str]
@@ -156,7 +172,7 @@ def build(options: Options) -> Result:
                   notes)
 
 
-def _configured(options: Options, settings: config.Config) -> Options:
+def _configured(options: Options, settings: config.Config) -> Settled:
     """`options` with [tool.freeze]'s values where the command line gave none (globs
     and files add up), the flags settled and the default output named."""
     changes: dict[str, Any] = {}
@@ -170,16 +186,17 @@ def _configured(options: Options, settings: config.Config) -> Options:
         if changes.get(name, getattr(options, name)) is None:
             changes[name] = default
     options = replace(options, **changes)
-    if options.output is None:
+    output = options.output
+    if output is None:
         if options.script:
             script = Path(options.script)
             stem = script.parent.resolve().name if script.name == "__main__.py" else script.stem
         else:
             named = options.module or options.function or options.console_script or ""
             stem = named.split(":")[0].rpartition(".")[2]
-        options = replace(options, output=Path("dist") / (
-            "function.zip" if options.aws_lambda else f"{stem}.pyz"))
-    return options
+        output = Path("dist") / ("function.zip" if options.aws_lambda else f"{stem}.pyz")
+    return Settled(**{**{f.name: getattr(options, f.name) for f in fields(options)},
+                      "output": output})
 
 
 def _folder_script(options: Options) -> Options:
@@ -193,7 +210,7 @@ def _folder_script(options: Options) -> Options:
     return replace(options, script=str(main))
 
 
-def _targets(options: Options, notes: list[str]) -> list[target.Target]:
+def _targets(options: Settled, notes: list[str]) -> list[target.Target]:
     """The interpreters to build for, newest first, each with its requirements
     installed; one per minor version (a manifest is chosen by bytecode magic)."""
     pythons = [python for given in options.python for python in _expanded(given, notes)]
@@ -225,7 +242,7 @@ def _expanded(given: str, notes: list[str]) -> list[str]:
     return found
 
 
-def _part(options: Options, tgt: target.Target, given: dict[str, str],
+def _part(options: Settled, tgt: target.Target, given: dict[str, str],
           store: Optional[cache.Cache], config_hooks: tuple[hooks.Hook, ...]) -> _Part:
     """Resolve, check and compile the app for one interpreter."""
     notes: list[str] = []
@@ -278,7 +295,8 @@ def _part(options: Options, tgt: target.Target, given: dict[str, str],
         layout = _traced(layout, options, tgt, modules, extras, real, blobs, store, warnings,
                          environment)
     return _Part(tgt, modules, _contents(layout, modules, extras, real, blobs, options.source),
-                 blobs.get(_LAMBDA_BOOTSTRAP), warnings, list(real.folders), notes)
+                 blobs[_LAMBDA_BOOTSTRAP] if options.aws_lambda else b"", warnings,
+                 list(real.folders), notes)
 
 
 def _merged(lists: list[list[str]], labels: list[str]) -> list[str]:
@@ -341,7 +359,7 @@ def _without_uncompiled(modules: graph.Graph, blobs: dict[str, bytes]) -> graph.
                                      if name not in failed})
 
 
-def _traced(layout: archive.Layout, options: Options, tgt: target.Target, modules: graph.Graph,
+def _traced(layout: archive.Layout, options: Settled, tgt: target.Target, modules: graph.Graph,
             extras: files.Files, real: extraction.Extraction, blobs: dict[str, bytes],
             store: Optional[cache.Cache], warnings: list[str],
             environment: trace.Environment) -> archive.Layout:
@@ -354,14 +372,14 @@ def _traced(layout: archive.Layout, options: Options, tgt: target.Target, module
     contents = _contents(replace(layout, entry=entry, shipped="", trace=True), modules, extras,
                          real, blobs, with_source=True)
     image = archive.build_bytes([contents], archive.launcher([tgt.executable], None))
-    found = trace.record(tgt, image, options.trace, options.trace_timeout or 0)
+    found = trace.record(tgt, image, options.trace, options.trace_timeout)
     trace.check(found, environment)
     warnings.extend(found.warnings)
     table = generated.compile_sources(tgt, found.sources, store)
     lazy = {name: imports for name, imports in layout.lazy.items() if name not in found.loaded}
     return replace(layout, lazy=lazy,
                    regexes=regexes.compile_patterns(tgt, modules.patterns() | found.patterns, store),
-                   generated=table and (table, generated.callers(found.calls)))
+                   generated=None if table is None else (table, generated.callers(found.calls)))
 
 
 def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
@@ -381,7 +399,7 @@ def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
                             extraction.contents(real, data, sources), real.inits)
 
 
-def _entry(options: Options, tgt: target.Target) -> tuple[archive.Entry, list[str]]:
+def _entry(options: Settled, tgt: target.Target) -> tuple[archive.Entry, list[str]]:
     """The manifest's entry and the search path, as Python would set sys.path[0]."""
     extra = [os.path.abspath(p) for p in options.path]
     if options.aws_lambda and options.script is None:
@@ -402,8 +420,9 @@ def _entry(options: Options, tgt: target.Target) -> tuple[archive.Entry, list[st
         return archive.Entry(boot.ENTRY_MODULE, options.module), here
     if options.function is not None:
         return _object_ref(options.function, f"-e {options.function}"), here
-    value = target.console_script(tgt, options.console_script)
-    return _object_ref(value, f"-c {options.console_script}"), [*extra, *tgt.path]
+    name = options.console_script
+    assert name is not None, "the CLI checks that exactly one entry is given"
+    return _object_ref(target.console_script(tgt, name), f"-c {name}"), [*extra, *tgt.path]
 
 
 def _object_ref(text: str, what: str) -> archive.Entry:
@@ -445,7 +464,7 @@ def _where(filename: str, line: int, roots: Iterable[str] = ()) -> str:
     return f"{shown}:{line}" if line else shown
 
 
-def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Target,
+def _check(modules: graph.Graph, options: Settled, entry: str, tgt: target.Target,
            resolver: Resolver, notes: list[str]) -> list[str]:
     """Warnings for the user, and a note totalling the modules not found; ResolveError
     for what CPython would refuse, for what the entry cannot start without, and
@@ -507,7 +526,7 @@ def _check(modules: graph.Graph, options: Options, entry: str, tgt: target.Targe
     return warnings
 
 
-def _cannot_start(missing: list[graph.Missing], options: Options, tgt: target.Target) -> str:
+def _cannot_start(missing: list[graph.Missing], options: Settled, tgt: target.Target) -> str:
     """The error for imports the entry runs first that do not resolve: the app could
     not start.  Names the interpreter that has them when one sits beside the script."""
     names = list(dict.fromkeys(m.name for m in missing))
@@ -536,7 +555,7 @@ def _resolves(python: str, folder: Path, names: list[str]) -> bool:
 
 
 def _given_files(specs: tuple[str, ...], base: Path, label: str,
-                 options: Options) -> dict[str, str]:
+                 options: Settled) -> dict[str, str]:
     """The files `specs` (``SRC:DEST``, SRC relative to `base`) carry beside the script."""
     if not specs:
         return {}
@@ -564,7 +583,7 @@ def _is_archive(path: Path) -> bool:
         return False
 
 
-def _carry(options: Options, modules: graph.Graph, extras: files.Files,
+def _carry(options: Settled, modules: graph.Graph, extras: files.Files,
            given: dict[str, str], warnings: list[str]) -> str:
     """Add the script's own files to `extras`, extracted with the script so that its
     ``__file__`` is beside them; warn when it builds paths from ``__file__`` and
@@ -579,7 +598,7 @@ def _carry(options: Options, modules: graph.Graph, extras: files.Files,
     found = {}
     if main.reads_own_files:
         found = _not_the_archive({path: source for path, source
-                                  in appfiles.detected(Path(main.spec.origin)).items()
+                                  in appfiles.detected(Path(main.spec.file)).items()
                                   if path not in taken and path not in given}, options.output)
     carried = {**found, **given}
     if not carried:
@@ -601,7 +620,7 @@ def _same_file(one: os.PathLike[str] | str, other: str) -> bool:
         return False
 
 
-def _refuse_overwriting(options: Options, given: Iterable[str]) -> None:
+def _refuse_overwriting(options: Settled, given: Iterable[str]) -> None:
     """OutputError when -o names an input: the script, a requirements file, a file
     --add-data carries, or a module source in a folder on the search path."""
     output = options.output
@@ -635,7 +654,7 @@ def _refuse_overwriting_read(output: Path, modules: graph.Graph, extras: files.F
                               "a file the build reads")
 
 
-def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) -> None:
+def _check_function(resolver: Resolver, entry: archive.Entry, options: Settled) -> None:
     """EntryError when MOD of MOD:FUNC plainly defines no FUNC (only its first
     name is checked: ``a.b`` needs ``a``); anything it may bind unseen passes."""
     name, attribute = entry.module, entry.attribute
@@ -644,7 +663,7 @@ def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) 
         return
     first = attribute.partition(".")[0]
     try:
-        names = scanner.top_level_names(Path(spec.origin).read_bytes())
+        names = scanner.top_level_names(Path(spec.file).read_bytes())
     except OSError:
         return
     if (names is None or first in names
@@ -656,7 +675,7 @@ def _check_function(resolver: Resolver, entry: archive.Entry, options: Options) 
 
 def _jobs(modules: list[graph.Module]) -> list[compiler.Job]:
     """Compile jobs for the bundled modules that have code."""
-    return [compiler.Job(m.name, m.spec.origin, files.module_path(m), m.spec.kind == SOURCE)
+    return [compiler.Job(m.name, m.spec.file, files.module_path(m), m.spec.kind == SOURCE)
             for m in modules if m.spec.kind not in (NAMESPACE, EXTENSION)]
 
 
@@ -681,7 +700,7 @@ def _member(module: graph.Module, blobs: dict[str, bytes], with_source: bool) ->
             boot.KIND_PACKAGE if module.spec.is_package else boot.KIND_MODULE)
     source = None
     if with_source and module.spec.kind == SOURCE:
-        source = Path(module.spec.origin).read_bytes()
+        source = Path(module.spec.file).read_bytes()
     return archive.Member(module.name, kind, files.module_path(module), blobs.get(module.name),
                           source)
 

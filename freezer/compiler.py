@@ -64,8 +64,11 @@ def compile_modules(target: Target, jobs: Sequence[Job], store: Optional[Cache] 
     With a cache, only modules whose (content, co_filename, target) are new go
     to the workers.
     """
-    keys = {job.name: _key(target, job) for job in jobs} if store else {}
-    blobs = {name: blob for name, blob in ((n, store.load(k)) for n, k in keys.items()) if blob}
+    keys: dict[str, str] = {}
+    blobs: dict[str, bytes] = {}
+    if store is not None:
+        keys = {job.name: _key(target, job) for job in jobs}
+        blobs = {name: blob for name, blob in ((n, store.load(k)) for n, k in keys.items()) if blob}
     todo = [job for job in jobs if job.name not in blobs]
     workers = max(1, min(os.cpu_count() or 1, 4, len(todo)))
     # Shares of a few hundred modules: progress can be told, at a worker start each.

@@ -51,11 +51,11 @@ def module_path(module: Module) -> str:
     """Where a module lives inside the archive (what __file__ shows after the archive path)."""
     spec = module.spec
     if module.name == MAIN:
-        return os.path.basename(spec.origin)
+        return os.path.basename(spec.file)
     base = module.name.replace(".", "/")
     if spec.kind == NAMESPACE:
         return base
-    filename = os.path.basename(spec.origin)
+    filename = os.path.basename(spec.file)
     if spec.is_package:
         return f"{base}/{filename}"
     return f"{base.rpartition('/')[0]}/{filename}".lstrip("/")
@@ -74,11 +74,11 @@ def collect(target: Target, graph: Graph, installed: Sequence[Distribution]) -> 
     bundled = graph.bundled()
     for module in bundled:
         if module.spec.is_package and module.spec.kind != NAMESPACE:
-            folder = os.path.dirname(module.spec.origin)
+            folder = os.path.dirname(module.spec.file)
             for relative, path in package_data(folder, target.module_suffixes):
                 files.add(f"{package_folder(module)}/{relative}", path, PACKAGE_DATA, module.name)
         if module.spec.kind == EXTENSION:
-            files.add(module_path(module), module.spec.origin, EXTENSION_MODULE, module.name)
+            files.add(module_path(module), module.spec.file, EXTENSION_MODULE, module.name)
     tops = {m.name.partition(".")[0] for m in bundled if m.name != MAIN}
     with_extensions = {m.name.partition(".")[0] for m in bundled if m.spec.kind == EXTENSION}
     modules = {os.path.normpath(m.spec.origin) for m in bundled if m.spec.origin}

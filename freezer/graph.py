@@ -257,13 +257,13 @@ class _Builder:
         if spec.kind == SOURCE and (module.bundled or module.stdlib):
             self.queue.append(module.name)
         if module.bundled and spec.kind == EXTENSION:
-            twin = _source_twin(spec.origin)
+            twin = _source_twin(spec.file)
             if twin is not None:
                 self.twins[module.name] = twin
                 self.queue.append(module.name)
             self.add_all(self.hints.in_extension(module.name, module.package, spec))
         if module.bundled and spec.is_package and spec.kind != NAMESPACE:
-            self.add_all(self.hints.in_data(module.name, spec.origin))
+            self.add_all(self.hints.in_data(module.name, spec.file))
 
     def add_all(self, found: Iterable[tuple[str, Reason]]) -> None:
         for name, reason in found:
@@ -332,7 +332,7 @@ class _Builder:
         regular expressions, its imports for import cycles) and followed into the
         standard library only, and only as far as module bodies import: what it
         cannot find is the interpreter's business."""
-        imports = []
+        found = []
         for record in analysis.imports:
             if record.in_function:
                 continue
@@ -347,8 +347,8 @@ class _Builder:
                     if spec is not None and self._provided(spec):
                         module = self.add(candidate, Reason(IMPORT, importer.name), spec)
                 if module is not None:
-                    imports.append(candidate)
-        imports = tuple(dict.fromkeys(imports))
+                    found.append(candidate)
+        imports = tuple(dict.fromkeys(found))
         self.graph.modules[importer.name] = replace(
             importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
             patterns=analysis.patterns)
@@ -359,7 +359,7 @@ class _Builder:
         options = (tuple(self.target.version), self.target.platform, self.package_calls)
         sources, keys, found = [], [], {}
         for index, module in enumerate(modules):
-            with open(self.twins.get(module.name, module.spec.origin), "rb") as file:
+            with open(self.twins.get(module.name, module.spec.file), "rb") as file:
                 sources.append(file.read())
             keys.append(cache.key("analysis", _SCANNER_ID, repr(options), sources[-1]))
             data = self.store.load(keys[-1]) if self.store else None

@@ -86,7 +86,7 @@ class Hints:
         numpy's `numpy._core._exceptions`), the cffi backend, and from a Rust
         (PyO3) module every module of a package its distribution requires and
         names (pipdeptree's `nab_index`)."""
-        with open(spec.origin, "rb") as file:
+        with open(spec.file, "rb") as file:
             data = file.read()
         native = Reason(NATIVE, name)
         for imported in _NATIVE_IMPORTS:

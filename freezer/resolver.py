@@ -42,6 +42,14 @@ class Spec:
     def is_package(self) -> bool:
         return self.search_locations is not None
 
+    @property
+    def file(self) -> str:
+        """`origin` of a module that has a file (source, bytecode, extension); callers
+        know the kind they ask about, so a spec without one is a bug."""
+        if self.origin is None:
+            raise ValueError(f"{self.name}: a {self.kind} module has no file")
+        return self.origin
+
 
 def resolve_name(name: str, package: Optional[str]) -> str:
     """importlib.util.resolve_name; ValueError with CPython's words when it cannot."""

@@ -125,11 +125,11 @@ def check(trace: Trace, environment: Environment) -> None:
     globs = [path for path, _ in paths if glob.has_magic(path)]
     paths = {key: arguments for key, arguments in paths.items()
              if not any(pattern.startswith(key[0] + "/") for pattern in globs)}
-    errors = [_module_error(arguments, name, environment)
-              for name, arguments in reversed(modules.items())]
-    errors += [_path_error(arguments, path, extracted, environment)
-               for (path, extracted), arguments in reversed(paths.items())]
-    errors = [error for error in errors if error]
+    found = [_module_error(arguments, name, environment)
+             for name, arguments in reversed(modules.items())]
+    found += [_path_error(arguments, path, extracted, environment)
+              for (path, extracted), arguments in reversed(paths.items())]
+    errors = [error for error in found if error]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise FreezeError(errors[0] + more)
@@ -200,10 +200,10 @@ def _folders(package: Optional[Module], graph: Graph) -> list[str]:
     the entry script's folder (the archive's root)."""
     if package is None:
         main = graph.modules.get(MAIN)
-        return [os.path.dirname(main.spec.origin)] if main is not None and main.spec.origin else []
+        return [os.path.dirname(main.spec.file)] if main is not None else []
     if package.spec.kind == NAMESPACE:
         return list(package.spec.search_locations or ())
-    return [os.path.dirname(package.spec.origin)]
+    return [os.path.dirname(package.spec.file)]
 
 
 def _run(target: Target, archive: Path, arguments: str, output: Path,

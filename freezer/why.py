@@ -19,7 +19,7 @@ import ast
 import marshal
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional
+from typing import Any, Optional, TypeGuard
 
 from . import files as filing
 from . import graph as graphs
@@ -138,7 +138,8 @@ def _import_line(archive: boot.Archive, importer: str, name: str) -> str:
     return f" ({record[boot.PATH]})"
 
 
-def _imports(node: ast.AST, package: str, name: str) -> bool:
+def _imports(node: ast.AST, package: str,
+             name: str) -> TypeGuard[ast.Import | ast.ImportFrom | ast.Call]:
     """Whether an import statement (or a call of import_module or __import__ with a
     literal name) imports `name` or a module inside it."""
     written: list[str] = []

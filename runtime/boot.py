@@ -140,7 +140,8 @@ def _default_path(name, kind):
 
 def pack_records(records):
     """{name: record} -> the manifest's compact form, read back by Records."""
-    index, rows, paths = {}, bytearray(), {}
+    index: dict[str, int] = {}  # annotations in a function cost nothing at run time
+    rows, paths = bytearray(), {}
     for name, (kind, path, offset, size, blob_digest, source_offset, source_size) in records.items():
         index[name] = len(index)
         rows += bytes([_KINDS.index(kind)]) + offset.to_bytes(8, "little")
@@ -268,7 +269,8 @@ def pack_regex_index(entries):
     never compiled in a given run (rich: 12 of 331).  Each entry is the marshal'd
     (pattern, flags, arguments of _sre.compile after the pattern).  Of patterns
     sharing a key, the first keeps it; the others compile as usual."""
-    keys, rows = {}, bytearray()
+    keys: dict[int, int] = {}
+    rows = bytearray()
     for (pattern, flags), (offset, size, entry_digest) in entries.items():
         key = regex_key(pattern, flags)
         if key not in keys:
@@ -446,7 +448,8 @@ class Archive:
             return None
         if entry[REGEXES_ENGINE] != regex_engine():
             return None
-        return marshal.loads(self.read_checked(*entry[WHERE], "regex table"))
+        offset, size, expected = entry[WHERE]
+        return marshal.loads(self.read_checked(offset, size, expected, "regex table"))
 
     def read_regex(self, index, pattern, flags):
         """The arguments re's compiler would pass _sre.compile for (pattern, flags),
@@ -454,7 +457,8 @@ class Archive:
         where = find_regex(index, pattern, flags)
         if where is None:
             return None
-        entry = marshal.loads(self.read_checked(*where, "regex table entry"))
+        offset, size, expected = where
+        entry = marshal.loads(self.read_checked(offset, size, expected, "regex table entry"))
         stored, stored_flags = entry[:2]
         if stored_flags != flags or type(stored) is not type(pattern) or stored != pattern:
             return None  # another pattern with the same key
@@ -466,7 +470,8 @@ class Archive:
         entry = self.manifest[MANIFEST_GENERATED]
         if entry is None:
             return {}
-        return marshal.loads(self.read_checked(*entry[WHERE], "generated code table"))
+        offset, size, expected = entry[WHERE]
+        return marshal.loads(self.read_checked(offset, size, expected, "generated code table"))
 
     def read_checked(self, offset, size, expected, what):
         data = self.read(offset, size)
@@ -534,7 +539,8 @@ def start(path, guest=False):
 
 
 def main():
-    archive, runtime, finder = start(os.path.abspath(__loader__.archive))
+    # The import system sets __loader__ (zipimport's, as the zip runs us): mypy has no such global.
+    archive, runtime, finder = start(os.path.abspath(__loader__.archive))  # type: ignore[name-defined]
     runtime.entry.run(archive, finder)
 
 

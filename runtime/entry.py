@@ -29,7 +29,7 @@ def run(archive, finder):
             target = sys.modules[module_name]
             for part in attribute.split("."):
                 target = getattr(target, part)
-            sys.exit(target())
+            sys.exit(target())  # type: ignore[operator]  # what getattr found, not the module
         _run_main(finder, module_name, script=kind == ENTRY_SCRIPT)
     except SystemExit:
         raise
@@ -94,12 +94,9 @@ def _run_main(finder, name, script):
 def _new_main(file, loader, spec, package, cached=None):
     """A fresh __main__ in place of the zip's (boot, which runpy ran)."""
     main = type(sys)("__main__")
-    main.__file__ = file
-    main.__cached__ = cached
-    main.__loader__ = loader
-    main.__builtins__ = builtins  # the module, as in python's __main__ (exec gave us its dict)
-    main.__spec__ = spec
-    main.__package__ = package
+    # __builtins__ is the module, as in python's __main__ (exec gave us its dict).
+    main.__dict__.update(__file__=file, __cached__=cached, __loader__=loader,
+                         __builtins__=builtins, __spec__=spec, __package__=package)
     sys.modules["__main__"] = main
     return main
 
@@ -109,7 +106,10 @@ def _interpreter_module(name):
     it (importing its parents first) by the import system."""
     from importlib.util import find_spec
     spec = find_spec(name)
-    code = None if spec is None or spec.loader is None else spec.loader.get_code(name)
+    # runpy's call: a module that runs as __main__ has an InspectLoader, which the stub's
+    # Loader is not.
+    code = (None if spec is None or spec.loader is None
+            else spec.loader.get_code(name))  # type: ignore[attr-defined]
     if code is None:
         raise ImportError("No module named {}".format(name), name=name)
     return spec, code

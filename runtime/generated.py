@@ -53,7 +53,7 @@ class GeneratedCode:
         self._importing = False
         self.callers = callers
         # A trace run's findings: keys of the sources compiled, (module, builtin) calls.
-        self.recorded = (set(), set()) if record else None
+        self.recorded: tuple[set, set] | None = (set(), set()) if record else None
         self.functions = {"compile": self._make_compile(), "exec": self._make_exec(),
                           "eval": self._make_eval()}
 
@@ -86,7 +86,7 @@ class GeneratedCode:
         key = generated_key(source, filename, mode, flags, optimize)
         if self._importing:
             if self.recorded is not None:
-                self._record(key, caller, via)
+                self._record(self.recorded, key, caller, via)
             else:
                 table = self._table  # end_imports in another thread may drop it
                 if table is None:
@@ -96,13 +96,14 @@ class GeneratedCode:
                     return marshal.loads(data)
         return compile_generated(key)
 
-    def _record(self, key, caller, via):
+    def _record(self, recorded, key, caller, via):
         """Only calls from a module's own code count: those can be given our builtins."""
         name = caller.f_globals.get("__name__")
         module = sys.modules.get(name)
         if module is not None and module.__dict__ is caller.f_globals:
-            self.recorded[0].add(key)
-            self.recorded[1].add((name, via))
+            sources, calls = recorded
+            sources.add(key)
+            calls.add((name, via))
 
     def _make_compile(self):
         def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):

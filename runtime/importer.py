@@ -12,12 +12,15 @@ import os
 import sys
 # importlib's own frozen modules: importlib.machinery and importlib.util re-export
 # them, but a guest in someone else's process (Lambda) may not have loaded those.
-from _frozen_importlib import ModuleSpec, _call_with_frames_removed, _gcd_import
+# The stubs leave out their private helpers (here, _imp's and PathFinder._get_spec).
+from _frozen_importlib import (  # type: ignore[attr-defined]
+    ModuleSpec, _call_with_frames_removed, _gcd_import,
+)
 from _frozen_importlib_external import (
     ExtensionFileLoader, PathFinder, SourceFileLoader, SourcelessFileLoader, _NamespaceLoader,
     decode_source,
 )
-from _imp import _fix_co_filename
+from _imp import _fix_co_filename  # type: ignore[attr-defined]
 
 from .boot import (
     EXTRACT_PATHS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
@@ -130,7 +133,7 @@ def write_trace(loader, path):
 
 
 # Bundled module bodies running now, in any thread (list.append and pop are atomic).
-_RUNNING = []
+_RUNNING = []  # type: list
 # The collector's first threshold while they run: a big app's imports allocate fewer
 # (the boto3 handler about 85,000), and a program that runs inside an import (a
 # script whose work is `import game`) is still collected, every 100,000.
@@ -168,7 +171,7 @@ class ArchiveLoader:
         tracing = archive.manifest[MANIFEST_TRACE]
         # A trace build's record of the patterns re compiled that the table lacked,
         # and of the modules and files the run missed.
-        self.traced_patterns = set() if tracing else None
+        self.traced_patterns: set[tuple[str | bytes, int]] | None = set() if tracing else None
         self.misses = _runtime(self, "trace").MissRecorder(self) if tracing else None
         self.generated = None
         # name -> patch(module, self), see PATCHES
@@ -341,7 +344,7 @@ class ArchiveFinder:
         spec = ModuleSpec(fullname, loader, origin=origin, is_package=kind == KIND_PACKAGE)
         spec.has_location = True
         if kind == KIND_PACKAGE:
-            spec.submodule_search_locations.append(origin.rpartition("/")[0])
+            spec.submodule_search_locations = [origin.rpartition("/")[0]]
         return spec
 
     def _namespace(self, fullname, record):
@@ -351,7 +354,8 @@ class ArchiveFinder:
         if self._namespace_loader is None:
             self._namespace_loader = _namespace_loader_type()
         loader = self._namespace_loader(fullname, [self.loader.prefix + record[PATH]],
-                                        PathFinder._get_spec, self.loader)
+                                        PathFinder._get_spec,  # type: ignore[attr-defined]
+                                        self.loader)
         spec = ModuleSpec(fullname, loader, is_package=True)
         spec.submodule_search_locations = loader._path
         return spec
@@ -360,7 +364,9 @@ class ArchiveFinder:
         """The standard spec of a module the runtime adapts, with a patching loader."""
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:
-            spec.loader = _PatchingLoader(spec.loader, self.loader.patches[fullname], self.loader)
+            # A loader by duck typing: importlib.abc.Loader as its base would cost an import.
+            spec.loader = _PatchingLoader(  # type: ignore[assignment]
+                spec.loader, self.loader.patches[fullname], self.loader)
         return spec
 
     def _lazy_stdlib(self, fullname, path, target):

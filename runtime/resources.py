@@ -25,7 +25,7 @@ class Tree:
         self.archive = archive
         self.files = archive.manifest[MANIFEST_FILES]
         self.sources = {}
-        self.children = {"": set()}
+        self.children: dict[str, set[str]] = {"": set()}  # folder -> names in it
         for record in archive.modules.values():
             if record[KIND] == KIND_NAMESPACE:
                 self._add(record[PATH] + "/")

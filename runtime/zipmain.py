@@ -10,9 +10,10 @@ an interpreter.  The member names are boot.BOOT_CODE_MEMBER and BOOT_SOURCE_MEMB
 import marshal
 import sys
 
+# __loader__ is the zipimporter, set by the import system: a global mypy does not know.
 try:
-    _boot = marshal.loads(__loader__.get_data(
+    _boot = marshal.loads(__loader__.get_data(  # type: ignore[name-defined]
         "__freeze__/boot." + sys.implementation.cache_tag + ".pyc")[16:])
 except OSError:
-    _boot = compile(__loader__.get_data("__freeze__/boot.py"), __file__, "exec")
+    _boot = compile(__loader__.get_data("__freeze__/boot.py"), __file__, "exec")  # type: ignore[name-defined]
 exec(_boot)
