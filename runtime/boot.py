@@ -266,8 +266,8 @@ def pack_regex_index(entries):
     """{(pattern, flags): (offset, size, digest) of its entry} -> the index: a dict
     {regex_key: row} and the packed rows.  It stays in memory for the life of the
     app, so it holds no patterns: most of the patterns an app's modules hold are
-    never compiled in a given run (rich: 12 of 331).  Each entry is the marshal'd
-    (pattern, flags, arguments of _sre.compile after the pattern).  Of patterns
+    never compiled in a given run (rich: 12 of 331).  Each entry is a marshal'd
+    regex_entry.  Of patterns
     sharing a key, the first keeps it; the others compile as usual."""
     keys: dict[int, int] = {}
     rows = bytearray()
@@ -465,8 +465,8 @@ class Archive:
         return regex_arguments(entry)
 
     def read_generated(self):
-        """{generated_key(): marshal'd code}, the code a
-        trace saw modules generate (runtime/generated.py); empty when there is none."""
+        """{generated_key(): marshal'd code}, the code a trace saw modules generate
+        (runtime/generated.py); empty when there is none."""
         entry = self.manifest[MANIFEST_GENERATED]
         if entry is None:
             return {}

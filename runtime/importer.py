@@ -25,9 +25,9 @@ from _imp import _fix_co_filename  # type: ignore[attr-defined]
 from .boot import (
     EXTRACT_PATHS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
     MANIFEST_EXTRACT, MANIFEST_GC_FREEZE, MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PATCHES,
-    MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED, TRACE_MISSING_MODULES,
-    TRACE_MISSING_PATHS, TRACE_PATTERNS, TRACE_SOURCES, TRACE_VARIABLE, ArchiveError,
-    runtime_module,
+    MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED,
+    TRACE_MISSING_MODULES, TRACE_MISSING_PATHS, TRACE_PATTERNS, TRACE_SOURCES, TRACE_VARIABLE,
+    ArchiveError, runtime_module,
 )
 
 def _lazycache(linecache, module):
@@ -165,7 +165,8 @@ class ArchiveLoader:
         self.archive = archive
         self.prefix = archive.path + "/"
         self._records = archive.modules
-        self._extracted = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS])  # see extractor
+        # see extractor
+        self._extracted = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS])
         self._extractor = self._tree = None
         self._gc_freeze = archive.manifest[MANIFEST_GC_FREEZE]
         tracing = archive.manifest[MANIFEST_TRACE]
