@@ -17,7 +17,8 @@ from typing import Any, Optional
 
 from . import (
     appfiles, archive, awslambda, cache, compiler, config, distributions, extraction, files,
-    generated, graph, hooks, progress, regexes, requirements, scanner, target, trace, why,
+    generated, graph, hooks, progress, reasons, regexes, requirements, scanner, target, trace,
+    why,
 )
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -607,7 +608,7 @@ def _carry(options: Settled, modules: graph.Graph, extras: files.Files,
                             "it travels; name them with --add-data SRC:DEST")
         return ""
     for path, source in carried.items():
-        extras.add(path, source, files.APP_FILE, graph.MAIN)
+        extras.add(path, source, reasons.APP_FILE, graph.MAIN)
     return appfiles.summary(found)
 
 

@@ -10,7 +10,6 @@ from typing import Optional
 
 import click
 
-from . import build as building
 from . import cache as caching
 from . import contents, processes, progress, report
 from .errors import FreezeError
@@ -119,6 +118,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
     if len(given) != 1:
         raise click.UsageError("give exactly one of SCRIPT, -m MODULE, -e PKG.MOD:FUNC "
                                "or -c CONSOLE_SCRIPT")
+    from . import build as building  # libcst and the rest of the build: only `build` needs them
     options = building.Options(
         output=output, script=script, module=module, function=function,
         console_script=console_script, python=python, requirements=requirement_files,

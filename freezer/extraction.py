@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 from . import progress
 from .errors import EntryError
-from .files import APP_FILE, LIBRARY, PREFIX_FILE, Files, module_path, package_folder, package_inits
+from .files import Files, module_path, package_folder, package_inits
 from .graph import MAIN, Graph
+from .reasons import APP_FILE, LIBRARY, PREFIX_FILE
 from .resolver import EXTENSION, SOURCE
 
 # Files real by why they travel, whatever imports them (extension modules: by kind).

@@ -19,24 +19,19 @@ from dataclasses import dataclass, field
 
 from .distributions import Distribution
 from .graph import MAIN, Graph, Module
+from .reasons import (
+    DISTRIBUTION_FILE, EXTENSION_MODULE, LIBRARY, METADATA, PACKAGE_DATA, PREFIX_FILE,
+)
 from .resolver import EXTENSION, NAMESPACE, SOURCE, package_data
 from .runtime import boot
 from .target import Target
 
-# Why a file travels (Files.why): (one of these, the package, module or distribution).
-PACKAGE_DATA = "package data"
-EXTENSION_MODULE = "extension module"
-METADATA = "metadata"
-LIBRARY = "library"
-DISTRIBUTION_FILE = "distribution file"
-PREFIX_FILE = "prefix file"
-APP_FILE = "file beside the script"  # --add-data, or named by the script's strings
-BY_DISTRIBUTION = frozenset({METADATA, LIBRARY, DISTRIBUTION_FILE, PREFIX_FILE})  # owner: a dist
 
 
 @dataclass
 class Files:
-    """Archive path -> file on disk; `why` says why each file travels."""
+    """Archive path -> file on disk; `why` says why each file travels (reasons.py's
+    file kinds, and the package, module or distribution)."""
 
     data: dict[str, str] = field(default_factory=dict)
     why: dict[str, tuple[str, str]] = field(default_factory=dict)

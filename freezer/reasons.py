@@ -1,4 +1,4 @@
-"""Why a module is in the graph: one Reason per way it was reached.
+"""Why a module is in the graph, one Reason per way it was reached, and why a file travels.
 
 The graph records every reason (freezer/graph.py), decides on the final graph
 which modules a chain of firm reasons reaches from the entry, and keeps the
@@ -24,6 +24,16 @@ HOOK = "hook"  # a hook of the source package
 DISTRIBUTION = "distribution"  # its distribution travels whole (detail: the distribution)
 PACKAGE = "package"  # the app's own package travels whole
 ROOTS = (ENTRY, INCLUDE)
+
+# Why a file travels (files.Files.why): (one of these, the package, module or distribution).
+PACKAGE_DATA = "package data"
+EXTENSION_MODULE = "extension module"
+METADATA = "metadata"
+LIBRARY = "library"
+DISTRIBUTION_FILE = "distribution file"
+PREFIX_FILE = "prefix file"
+APP_FILE = "file beside the script"  # --add-data, or named by the script's strings
+BY_DISTRIBUTION = frozenset({METADATA, LIBRARY, DISTRIBUTION_FILE, PREFIX_FILE})  # owner: a dist
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,18 @@ import ast
 import marshal
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional, TypeGuard
+from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
-from . import files as filing
-from . import graph as graphs
 from .reasons import (
-    DATA, DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, LISTING, NATIVE, PACKAGE, PLUGIN, PREFIX,
-    STRING, Reason,
+    APP_FILE, BY_DISTRIBUTION, DATA, DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, LISTING, NATIVE,
+    PACKAGE, PLUGIN, PREFIX, STRING, Reason,
 )
 from .resolver import resolve_name
 from .runtime import boot
+
+if TYPE_CHECKING:  # the build's types: reading archives back needs no libcst
+    from .files import Files
+    from .graph import Graph
 
 _TELL = {
     IMPORT: "imported by {source}",
@@ -46,7 +48,7 @@ _TELL = {
 }
 
 
-def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
+def table(graph: Graph, extras: Files) -> bytes:
     """The reasons table of an archive holding `graph`'s bundled modules and `extras`."""
     bundled = [m.name for m in graph.bundled()]
     modules = {name: _fields(graph.why[name]) for name in bundled if name in graph.why}
@@ -55,7 +57,7 @@ def table(graph: graphs.Graph, extras: filing.Files) -> bytes:
         if name in graph.owners:
             by_dist.setdefault(graph.owners[name], ([], []))[0].append(name)
     for path, (how, owner) in sorted(extras.why.items()):
-        dist = owner if how in filing.BY_DISTRIBUTION else graph.owners.get(owner, "")
+        dist = owner if how in BY_DISTRIBUTION else graph.owners.get(owner, "")
         if path in extras.data and dist:
             by_dist.setdefault(dist, ([], []))[1].append(path)
     importers = {name: tuple(sorted({source for how, source in graph.reasons.get(name, {})
@@ -97,10 +99,10 @@ def _steps(archive: boot.Archive, reasons: Mapping[str, Any], name: str) -> Iter
     files = reasons["files"]
     if name in files:
         how, owner = files[name]
-        if how == filing.APP_FILE:
+        if how == APP_FILE:
             yield f"{name}: {how}"
             name = owner
-        elif how not in filing.BY_DISTRIBUTION:
+        elif how not in BY_DISTRIBUTION:
             yield f"{name}: {how} of {owner}"
             name = owner
         else:  # a distribution's: go on from the module that made it travel

@@ -701,3 +701,19 @@ def test_a_plain_checkout_finds_its_runtime(tmp_path: Path) -> None:
     ran = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(checkout)],
                          cwd=tmp_path, capture_output=True, text=True)
     assert (ran.returncode, ran.stdout) == (0, f"{checkout / 'runtime' / 'boot.py'}\n"), ran.stderr
+
+
+def test_commands_that_read_archives_do_not_load_the_build(app: Path, tmp_path: Path) -> None:
+    """inspect, verify, why and report answer without libcst and the build's modules
+    (importing them took ~0.35 s of every such command)."""
+    out = tmp_path / "app.pyz"
+    assert freeze("build", app / "app.py", "-o", out).returncode == 0
+    code = ("import sys\nfrom freezer import cli\nsys.argv = ['freeze', *sys.argv[1:]]\n"
+            "try:\n    cli.main()\nexcept SystemExit as exit:\n    status = exit.code\n"
+            "print(status, sorted(m for m in sys.modules if m == 'libcst' or m.startswith("
+            "('freezer.build', 'freezer.graph', 'freezer.scanner'))), file=sys.stderr)\n")
+    for args in (["inspect", out], ["verify", out], ["why", out, "pkg.words"],
+                 ["report", out, "-o", tmp_path / "r.html"]):
+        ran = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                             text=True, cwd=tmp_path)
+        assert ran.stderr.splitlines()[-1] in ("0 []", "None []"), (args, ran.stderr)
