@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from . import progress
 from .errors import EntryError
 from .files import Files, module_path, package_folder, package_inits
-from .graph import MAIN, Graph
+from .graph import MAIN, Graph, Module
 from .reasons import APP_FILE, LIBRARY, PREFIX_FILE
 from .resolver import EXTENSION, SOURCE
 
@@ -52,8 +52,8 @@ class Extraction:
 def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extraction:
     """What `graph`'s bundled modules and the files in `extras` need on disk;
     `packages` are --extract's.  EntryError for one that is not a bundled package."""
-    folders = _folders(graph, packages)
     bundled = graph.bundled()
+    folders = _folders(graph, bundled, packages)
     paths = {path for path, (kind, _) in extras.why.items() if kind in _REAL_KINDS}
     paths.update(module_path(m) for m in bundled if m.spec.kind == EXTENSION)
     if any(kind == APP_FILE for kind, _ in extras.why.values()):
@@ -66,7 +66,7 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
                       frozenset(package_inits(paths, bundled) - paths))
 
 
-def _folders(graph: Graph, packages: Sequence[str]) -> tuple[str, ...]:
+def _folders(graph: Graph, bundled: list[Module], packages: Sequence[str]) -> tuple[str, ...]:
     """Archive folders of the packages extracted whole."""
     folders = {package_folder(graph.modules[name]) for name in graph.extract
                if name in graph.modules and graph.modules[name].bundled}
@@ -75,7 +75,7 @@ def _folders(graph: Graph, packages: Sequence[str]) -> tuple[str, ...]:
         if module is None or not module.bundled or not module.spec.is_package:
             raise EntryError(f"--extract {name}: not a package bundled in this app")
         folders.add(package_folder(module))
-    for module in graph.bundled():
+    for module in bundled:
         if (module.reads_own_files and module.name != MAIN
                 and module.name.partition(".")[0] not in graph.served):
             folder = package_folder(module)

@@ -27,7 +27,6 @@ from .runtime import boot
 from .target import Target
 
 
-
 @dataclass
 class Files:
     """Archive path -> file on disk; `why` says why each file travels (reasons.py's

@@ -121,9 +121,9 @@ class Graph:
 
     `reasons` holds every way each module was reached, `why` the one that explains
     it best (the first a breadth-first walk of firm reasons from the roots meets,
-    else the first a walk of all reasons from there meets); `owners` maps a module to the
-    distribution that installed it,
-    and `carried` names the distributions that travel (whole, unless pruned).
+    else the first a walk of all reasons from there meets); `owners` maps a module to
+    the distribution that installed it, and `carried` names the distributions that
+    travel (whole, unless pruned).
     """
 
     modules: dict[str, Module] = field(default_factory=dict)

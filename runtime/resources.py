@@ -35,7 +35,8 @@ class Tree:
         for path in self.files:
             self._add(path)
         self._shipped = archive.shipped_folder()
-        self.shipped = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS] if self._shipped else ())
+        self.shipped = frozenset(archive.manifest[MANIFEST_EXTRACT][EXTRACT_PATHS]
+                                 if self._shipped else ())
         for path in self.shipped:
             self._add(path)
 
