@@ -17,8 +17,8 @@ from typing import Any, Optional
 
 from . import (
     appfiles, archive, awslambda, cache, compiler, config, distributions, extraction, files,
-    generated, graph, hooks, progress, reasons, regexes, requirements, scanner, target, trace,
-    why,
+    generated, graph, hooks, progress, reasons, regexes, requirements, scanner, standalone,
+    target, trace, why,
 )
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
@@ -67,11 +67,13 @@ class Options:
     shebang: Optional[str] = None
     cache: Optional[bool] = None
     aws_lambda: Optional[bool] = None  # write a Lambda deployment package for the script's module
+    standalone: Optional[bool] = None  # carry the interpreter too (freezer/standalone.py)
     add_data: tuple[str, ...] = ()  # SRC:DEST, the script's own files (freezer/appfiles.py)
 
 
 _DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
-             "gc_freeze": True, "cache": True, "aws_lambda": False, "trace_timeout": 600}
+             "gc_freeze": True, "cache": True, "aws_lambda": False, "standalone": False,
+             "trace_timeout": 600}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +90,7 @@ class Settled(Options):
     trace_timeout: float
     cache: bool
     aws_lambda: bool
+    standalone: bool
 
 
 @dataclass
@@ -135,10 +138,11 @@ def build(options: Options) -> Result:
                                 f"{settings.path} [tool.freeze] add-data", options), **given}
     _refuse_overwriting(options, given.values())
     targets = _targets(options, notes)
+    interpreter = _bundle(options, targets, notes) if options.standalone else None
     parts = []
     for tgt in targets:
         try:
-            parts.append(_part(options, tgt, given, store, settings.hooks))
+            parts.append(_part(options, tgt, given, store, settings.hooks, interpreter))
         except FreezeError as exc:
             if len(targets) == 1:
                 raise
@@ -155,7 +159,8 @@ def build(options: Options) -> Result:
     if options.aws_lambda:
         parts = _shipped_apart(parts)
     progress.current().phase(f"writing {options.output}")
-    image = archive.build_bytes([part.contents for part in parts], archive.launcher(
+    image = archive.build_bytes([part.contents for part in parts], standalone.launcher(
+        interpreter) if interpreter else archive.launcher(
         [f"python{tgt.short_version}" for tgt in targets], options.shebang))
     if not options.aws_lambda:
         archive.write_atomically(options.output, image)
@@ -195,7 +200,8 @@ def _configured(options: Options, settings: config.Config) -> Settled:
         else:
             named = options.module or options.function or options.console_script or ""
             stem = named.split(":")[0].rpartition(".")[2]
-        output = Path("dist") / ("function.zip" if options.aws_lambda else f"{stem}.pyz")
+        output = Path("dist") / ("function.zip" if options.aws_lambda else
+                                 stem if options.standalone else f"{stem}.pyz")
     return Settled(**{**{f.name: getattr(options, f.name) for f in fields(options)},
                       "output": output})
 
@@ -243,9 +249,21 @@ def _expanded(given: str, notes: list[str]) -> list[str]:
     return found
 
 
+def _bundle(options: Settled, targets: list[target.Target], notes: list[str]) -> standalone.Bundle:
+    """The interpreter a standalone file carries."""
+    if len(targets) != 1 or options.aws_lambda or options.shebang is not None:
+        raise TargetError("--standalone carries one interpreter: give one --python, and "
+                          "neither --lambda nor --shebang")
+    interpreter = standalone.bundle(targets[0])
+    notes.append(f"carries {interpreter.describe()}")
+    return interpreter
+
+
 def _part(options: Settled, tgt: target.Target, given: dict[str, str],
-          store: Optional[cache.Cache], config_hooks: tuple[hooks.Hook, ...]) -> _Part:
-    """Resolve, check and compile the app for one interpreter."""
+          store: Optional[cache.Cache], config_hooks: tuple[hooks.Hook, ...],
+          interpreter: Optional[standalone.Bundle]) -> _Part:
+    """Resolve, check and compile the app for one interpreter (and, standalone, with the
+    standard library it carries)."""
     notes: list[str] = []
     entry, search_path = _entry(options, tgt)
     resolver = Resolver.for_target(tgt, search_path)
@@ -264,7 +282,10 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
         hooks=(*hooks.BUILTIN, *config_hooks, *distributions.hooks(installed)),
         plugins=distributions.plugins(installed),
         dependencies=distributions.dependencies(installed), installed=installed,
-        whole=not options.prune, store=store)
+        whole=not options.prune, store=store,
+        stdlib=standalone.policy(interpreter) if interpreter else None)
+    if interpreter:
+        _check_left_out(modules)
     warnings = _check(modules, options, entry.module, tgt, resolver, notes)
     if options.aws_lambda and modules.modules[entry.module].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
@@ -653,6 +674,15 @@ def _refuse_overwriting_read(output: Path, modules: graph.Graph, extras: files.F
         if _same_file(output, path):
             raise OutputError(f"-o {output}: would overwrite {_where(path, 0)}, "
                               "a file the build reads")
+
+
+def _check_left_out(modules: graph.Graph) -> None:
+    """TargetError when the app needs a stdlib module a standalone file leaves out."""
+    for name, module in sorted(modules.modules.items()):
+        if name.partition(".")[0] in standalone.LEFT_OUT and not module.speculative:
+            raise TargetError(f"{modules.why[name].source} imports {name}, which a standalone "
+                              f"file does not carry (it leaves out {', '.join(standalone.LEFT_OUT)}); "
+                              "build an archive without --standalone")
 
 
 def _check_function(resolver: Resolver, entry: archive.Entry, options: Settled) -> None:

@@ -29,6 +29,8 @@ from .runtime import extract
 
 ROOT = Path(platformdirs.user_cache_dir("freeze"))
 BUILD, ENVS = ROOT / "build", ROOT / "envs"
+INTERPRETERS = BUILD / "interpreters"  # --standalone's bundles, one per interpreter
+UNPACKED = "python"  # where standalone files unpack their interpreter, under ROOT or the temp folder
 
 
 def key(*parts: Union[bytes, str]) -> str:
@@ -92,14 +94,18 @@ class Usage:
 
 
 def usage() -> list[Usage]:
-    """The build cache's entries, the requirement environments and the extraction
-    folders (in the user cache, and the temp folder runs fall back to)."""
-    extracted = [entry for folder in (ROOT, Path(extract.temp_parent()))
-                 for entry in _children(folder)
-                 if entry.is_dir() and entry not in (BUILD, ENVS)]
+    """The build cache's entries, the requirement environments, the extraction
+    folders and the unpacked interpreters of standalone files (in the user cache,
+    and the temp folder runs fall back to)."""
+    parents = (ROOT, Path(extract.temp_parent()))
+    extracted = [entry for folder in parents for entry in _children(folder)
+                 if entry.is_dir() and entry not in (BUILD, ENVS) and entry.name != UNPACKED]
+    unpacked = [entry for folder in parents for entry in _children(folder / UNPACKED)
+                if entry.is_dir()]
     return [Usage("build", BUILD, [e for d in _children(BUILD) for e in _children(d)]),
             Usage("envs", ENVS, [e for e in _children(ENVS) if e.is_dir()]),
-            Usage("extracted", ROOT, extracted)]
+            Usage("extracted", ROOT, extracted),
+            Usage("interpreters", ROOT / UNPACKED, unpacked)]
 
 
 def clear(kinds: list[Usage], older_than: float = 0) -> tuple[int, int]:

@@ -89,6 +89,10 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True,
               help="Also print the build's decisions: why each module and file is in the "
                    "archive, what is extracted and why.")
+@click.option("--standalone/--no-standalone", default=None,
+              help="Carry the target interpreter too: one file that runs where no Python is "
+                   "installed (Linux; unpacked once per machine into the user cache) "
+                   "[default: off].")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
@@ -100,7 +104,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           source: Optional[bool], lazy: Optional[bool], gc_freeze: Optional[bool],
           trace: tuple[str, ...], trace_timeout: Optional[float], use_cache: Optional[bool],
           aws_lambda: Optional[bool], quiet: bool, verbose: bool,
-          shebang: Optional[str]) -> None:
+          standalone: Optional[bool], shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
     REQUIREMENTs (pip specs, like -r files) are installed into a cached build
@@ -125,6 +129,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         specs=specs, path=paths, include=include, exclude=exclude, extract=extract,
         strict=strict, prune=prune, source=source, lazy=lazy, gc_freeze=gc_freeze, trace=trace,
         trace_timeout=trace_timeout, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
+        standalone=standalone,
         add_data=add_data)
     if quiet and verbose:
         raise click.UsageError("give -q or -v, not both")
@@ -189,13 +194,15 @@ def report_command(archive: Path, output: Optional[Path]) -> None:
 @click.option("--clear", is_flag=True, help="Remove the entries (all, or those --older-than).")
 @click.option("--older-than", type=click.FloatRange(min=0), metavar="DAYS", default=0,
               help="With --clear: only entries not modified for DAYS days.")
-@click.option("--only", type=click.Choice(["build", "envs", "extracted"]), multiple=True,
+@click.option("--only", type=click.Choice(["build", "envs", "extracted", "interpreters"]),
+              multiple=True,
               help="With --clear: only this kind (repeatable).")
 def cache_command(clear: bool, older_than: float, only: tuple[str, ...]) -> None:
     """Show (or clear) what freeze keeps in the user cache: analyses and compiled
-    modules (build), requirement environments (envs), and the files archives
-    extracted at run time (extracted), which nothing removes when an archive is
-    deleted."""
+    modules (build, with the interpreters --standalone bundled), requirement
+    environments (envs), the files archives extracted at run time (extracted) and
+    the interpreters standalone files unpacked (interpreters): nothing removes the
+    last two when an archive is deleted."""
     kinds = caching.usage()
     click.echo(f"{'KIND':<10} {'ENTRIES':>7} {'SIZE':>13}  FOLDER")
     for kind in kinds:

@@ -58,6 +58,7 @@ KEYS: dict[str, tuple[str, str, bool]] = {
     "gc-freeze": ("gc_freeze", _FLAG, False),
     "cache": ("cache", _FLAG, False),
     "lambda": ("aws_lambda", _FLAG, False),
+    "standalone": ("standalone", _FLAG, False),
 }
 ADDED_UP = frozenset({"include", "exclude", "extract", "path"})
 _PATCH_TABLE = "a table of module = patch name"

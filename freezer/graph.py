@@ -21,7 +21,7 @@ from .distributions import Distribution, owners, required
 from .errors import EntryError, FreezeError
 from .hints import WILDCARDS, Hints
 from .hooks import Hook
-from .reasons import DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, PACKAGE, ROOTS, Reason
+from .reasons import DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, PACKAGE, ROOTS, STDLIB, Reason
 from .resolver import (
     BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name,
 )
@@ -93,6 +93,17 @@ class Module:
         if self.name == MAIN:
             return None
         return self.name if self.spec.is_package else self.name.rpartition(".")[0]
+
+
+@dataclass(frozen=True)
+class StdlibPolicy:
+    """What a standalone build's interpreter brings (freezer/standalone.py): the stdlib
+    modules it loads before the archive's importer, the top-level packages it leaves
+    out, and the names of test folders it drops."""
+
+    preloaded: frozenset[str]
+    left_out: tuple[str, ...]
+    test_folders: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,7 @@ class _Builder:
                  dependencies: Mapping[str, frozenset[str]], store: Optional[Cache]) -> None:
         self.target = target
         self.store = store
+        self.reading_stdlib: set[str] = set()  # stdlib top-level names whose code opens files
         self.resolver = resolver
         self.exclude = tuple(exclude)
         self.hooks: dict[str, list[Hook]] = {}
@@ -351,7 +363,9 @@ class _Builder:
         imports = tuple(dict.fromkeys(found))
         self.graph.modules[importer.name] = replace(
             importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
-            patterns=analysis.patterns)
+            patterns=analysis.patterns, reads_own_files=analysis.reads_own_files)
+        if analysis.reads_own_files or analysis.reads_other_files or analysis.loads_module_files:
+            self.reading_stdlib.add(importer.name.partition(".")[0])
 
     def analyze(self, modules: list[Module], pool: Optional[Executor]) -> list[tuple[bytes, Analysis]]:
         """Sources and analyses of `modules`: from the build cache, else computed,
@@ -428,6 +442,60 @@ class _Builder:
                     self.add(module, reason, scan=False)
             self._carry_own_packages(where)
             self.run()
+
+    def bundle_stdlib(self, policy: StdlibPolicy) -> None:
+        """Make blobs of the standard library's packages reached: whole, as a package
+        served from the archive finds its submodules only there.  Left on the
+        interpreter's disk: what it loads before the archive's importer is in, and
+        packages with data files or code that opens files beside modules (a blob's
+        ``__file__`` names no real file).  The disk copy also answers every import
+        no analysis sees (function bodies are not followed into the stdlib)."""
+        while True:
+            tops = self._stdlib_tops(policy)
+            new = [name for top in sorted(tops) for name in self._stdlib_package(top, policy)
+                   if name not in self.graph.modules]
+            if not new:
+                break
+            for name in new:
+                self.add(name, Reason(STDLIB, name.partition(".")[0], name.partition(".")[0]))
+            self.run()
+        for name, module in self.graph.modules.items():
+            if name.partition(".")[0] in tops and module.spec.kind in (SOURCE, BYTECODE) \
+                    and name not in self.target.frozen_modules:
+                self.graph.modules[name] = replace(module, bundled=True)
+
+    def _stdlib_tops(self, policy: StdlibPolicy) -> set[str]:
+        tops = {name.partition(".")[0] for name, module in self.graph.modules.items()
+                if module.stdlib and module.spec.kind in (SOURCE, BYTECODE)
+                and name not in self.target.frozen_modules}
+        kept = {name.partition(".")[0] for name in policy.preloaded} | set(policy.left_out)
+        return {top for top in tops - kept - self.reading_stdlib if not self._has_data(top, policy)}
+
+    def _stdlib_package(self, top: str, policy: StdlibPolicy) -> list[str]:
+        """Every module of a stdlib package, test folders left out."""
+        found, todo = [], [top]
+        while todo:
+            name = todo.pop()
+            spec = self.resolver.resolve(name)
+            if spec is None or not spec.is_package:
+                continue
+            for sub in self.resolver.submodules(spec):
+                if sub.rpartition(".")[2] not in policy.test_folders:
+                    found.append(sub)
+                    todo.append(sub)
+        return sorted(found)
+
+    def _has_data(self, top: str, policy: StdlibPolicy) -> bool:
+        """A stdlib package whose folder holds files other than modules (tests aside)."""
+        spec = self.resolver.resolve(top)
+        if spec is None or not spec.is_package or not spec.search_locations:
+            return False
+        for _, names, files in os.walk(spec.search_locations[0]):
+            names[:] = [name for name in names
+                        if name != "__pycache__" and name not in policy.test_folders]
+            if any(not file.endswith(self.target.module_suffixes) for file in files):
+                return True
+        return False
 
     def owning(self, where: Mapping[str, Distribution]) -> dict[str, str]:
         """Distribution name -> its first bundled module, for those owning one."""
@@ -574,7 +642,8 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
                 plugins: Mapping[str, Sequence[str]] = {},
                 dependencies: Mapping[str, frozenset[str]] = {},
                 installed: Sequence[Distribution] = (), whole: bool = True,
-                store: Optional[Cache] = None) -> Graph:
+                store: Optional[Cache] = None,
+                stdlib: Optional[StdlibPolicy] = None) -> Graph:
     """Everything reachable from a script file or a module name.
 
     `hooks` fire when their package is bundled; `plugins` maps an entry-point
@@ -583,7 +652,8 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
     modules its strings may name.  With `whole`, every module of the `installed`
     distributions that own a bundled module (and of those they require) is carried
     too, and so is every module of the app's own packages.  `store` caches
-    analyses by content.
+    analyses by content.  With `stdlib` (a standalone build), the standard library's
+    packages reached travel too (_Builder.bundle_stdlib).
     """
     builder = _Builder(target, resolver, exclude, hooks, plugins, dependencies, store)
     if script is not None:
@@ -597,6 +667,8 @@ def build_graph(target: Target, resolver: Resolver, *, script: Optional[str] = N
         builder.carry_whole(installed)
     else:
         builder.graph.carried.update(builder.owning(owners(installed)))
+    if stdlib is not None:
+        builder.bundle_stdlib(stdlib)
     builder.settle()
     return builder.graph
 

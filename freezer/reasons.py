@@ -23,6 +23,7 @@ DATA = "data"  # named in a data file of the source package
 HOOK = "hook"  # a hook of the source package
 DISTRIBUTION = "distribution"  # its distribution travels whole (detail: the distribution)
 PACKAGE = "package"  # the app's own package travels whole
+STDLIB = "stdlib"  # --standalone: its standard-library package travels whole as blobs
 ROOTS = (ENTRY, INCLUDE)
 
 # Why a file travels (files.Files.why): (one of these, the package, module or distribution).

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional, TypeGuard
 
 from .reasons import (
     APP_FILE, BY_DISTRIBUTION, DATA, DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, LISTING, NATIVE,
-    PACKAGE, PLUGIN, PREFIX, STRING, Reason,
+    PACKAGE, PLUGIN, PREFIX, STDLIB, STRING, Reason,
 )
 from .resolver import resolve_name
 from .runtime import boot
@@ -43,6 +43,7 @@ _TELL = {
     HOOK: "a hook of {source} includes {detail!r}",
     DISTRIBUTION: "its distribution {detail!r} travels whole (reached through {source})",
     PACKAGE: "the app's package {detail!r} travels whole",
+    STDLIB: "the standard library's package {detail!r} travels whole (--standalone)",
     INCLUDE: "--include {source}",
     ENTRY: "the entry point ({source})",
 }
