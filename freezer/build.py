@@ -283,7 +283,8 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
         plugins=distributions.plugins(installed),
         dependencies=distributions.dependencies(installed), installed=installed,
         whole=not options.prune, store=store,
-        stdlib=standalone.policy(interpreter) if interpreter else None)
+        stdlib=graph.StdlibPolicy(interpreter.startup, standalone.LEFT_OUT,
+                                  standalone.TEST_FOLDERS) if interpreter else None)
     if interpreter:
         _check_left_out(modules)
     warnings = _check(modules, options, entry.module, tgt, resolver, notes)

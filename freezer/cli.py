@@ -241,6 +241,10 @@ def inspect(archive: Path, as_json: bool, python: Optional[str]) -> None:
     if others:
         click.echo(f"         also CPython {', '.join(others)} (--python 3.X shows that one)")
     click.echo(f"entry    {entry['kind']} {target}")
+    if info["standalone"]:
+        carried = info["standalone"]
+        click.echo(f"carries  CPython {carried['version']} ({carried['size']:,} bytes; unpacked once "
+                   f"into the user cache's {carried['folder']}), needs glibc {carried['glibc']}+")
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
     click.echo("gc       " + ("eased while bundled modules import, then gc.freeze()"
                              if info["gc_freeze"] else "as Python collects"))

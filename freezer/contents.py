@@ -20,7 +20,7 @@ from typing import Any
 
 from _imp import source_hash
 
-from . import awslambda, why
+from . import awslambda, standalone, why
 from .errors import FreezeError
 from .runtime import boot
 
@@ -164,6 +164,8 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
                     if extract[boot.EXTRACT_FOLDER] else []),
         # Per carried distribution: modules, files, bytes in the archive, files extracted.
         "distributions": why.totals(archive, reasons) if reasons else {},
+        # A standalone file's interpreter (freezer/standalone.py), else None.
+        "standalone": standalone.head(archive.read(0, min(archive.launcher[0], 1024))),
     }
 
 

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tarfile
@@ -32,10 +33,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Optional
 
 from . import cache, elf, progress
 from .errors import TargetError
-from .graph import StdlibPolicy
 from .target import Target
 
 # auditwheel's manylinux base libraries (its policy's lib_whitelist) and the dynamic
@@ -58,6 +59,13 @@ _FORMAT = "standalone-2"  # bumped when the bundle's layout changes
 
 _INFO = r"""
 import json, os, sys, sysconfig
+def ssl_paths():
+    try:
+        import ssl
+    except ImportError:
+        return None
+    paths = ssl.get_default_verify_paths()
+    return [paths.openssl_cafile, paths.openssl_capath]
 base = getattr(sys, "_base_executable", None) or sys.executable
 print(json.dumps({
     "implementation": sys.implementation.name,
@@ -66,6 +74,7 @@ print(json.dumps({
     "version": list(sys.version_info[:2]),
     "stdlib": sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix}),
     "dynload": sysconfig.get_config_var("DESTSHARED"),
+    "ca": ssl_paths(),
 }))
 """
 
@@ -111,7 +120,8 @@ class Bundle:
     GLIBC_x.y symbol version its files need and `glibc_file` the one that needs it;
     `startup` names the stdlib modules loaded before the archive's importer is in
     (they load from the bundle's files, so no blob of them is ever used); `cksum` is
-    what POSIX cksum says of `blob`.
+    what POSIX cksum says of `blob`; `ca` the file and folder where the carried
+    OpenSSL looks for CA certificates (None without the ssl module).
     """
 
     blob: bytes
@@ -121,15 +131,11 @@ class Bundle:
     glibc_file: str
     startup: frozenset[str]
     cksum: str
+    ca: Optional[tuple[str, str]]  # where the carried OpenSSL looks for CA certificates
 
     def describe(self) -> str:
         return (f"CPython {self.version[0]}.{self.version[1]}, {len(self.blob) / 1e6:.1f} MB, "
                 f"needs glibc {self.glibc[0]}.{self.glibc[1]} or newer ({self.glibc_file})")
-
-
-def policy(item: Bundle) -> StdlibPolicy:
-    """What the graph needs to know of the bundle's standard library."""
-    return StdlibPolicy(item.startup, LEFT_OUT, TEST_FOLDERS)
 
 
 def check(tgt: Target) -> None:
@@ -178,7 +184,8 @@ def bundle(tgt: Target) -> Bundle:
         _write(meta, json.dumps(facts).encode())
     return Bundle(data, hashlib.blake2b(data, digest_size=16).hexdigest(),
                   (info["version"][0], info["version"][1]), (facts["glibc"][0], facts["glibc"][1]),
-                  facts["glibc_file"], frozenset(facts["startup"]), facts["cksum"])
+                  facts["glibc_file"], frozenset(facts["startup"]), facts["cksum"],
+                  (info["ca"][0], info["ca"][1]) if info["ca"] else None)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -386,15 +393,45 @@ else
     fi
   fi
 fi
-exec "$p/bin/python$v" -I -S "$0" "$@"
+%(ca)sexec "$p/bin/python$v" -I -S "$0" "$@"
 """
+
+# The carried OpenSSL looks for CA certificates where the build machine keeps them
+# (Debian: /usr/lib/ssl); a system that keeps them elsewhere gets its own bundle named
+# in SSL_CERT_FILE, as its own OpenSSL would have found it.  Only tests, no process.
+_CA_FILES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+             "/etc/ssl/ca-bundle.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+             "/etc/ssl/cert.pem")
+_CA = """if [ -z "$SSL_CERT_FILE$SSL_CERT_DIR" ] && [ ! -f %(file)s ] && [ ! -d %(folder)s ]; then
+  for f in %(candidates)s; do [ -f "$f" ] && export SSL_CERT_FILE="$f" && break; done
+fi
+"""
+
+
+_FIELDS = re.compile(rb"d=(\w+) v=([\d.]+) o=(\d+) n=(\d+) c='[\d ]+' g=([\d.]+)\n")
+
+
+def head(data: bytes) -> Optional[dict[str, Any]]:
+    """What a standalone file's launcher says of the interpreter it carries (None for
+    another file): for `freeze inspect`, which reads no bundle."""
+    lines = data[:1024].split(b"\n", 3)
+    if len(lines) < 4 or not lines[1].startswith(b"# freeze --standalone"):
+        return None
+    match = _FIELDS.match(lines[2] + b"\n")
+    if match is None:
+        return None
+    digest, version, offset, size, glibc = (part.decode() for part in match.groups())
+    return {"version": version, "digest": digest, "offset": int(offset), "size": int(size),
+            "glibc": glibc, "folder": f"freeze/{cache.UNPACKED}/{digest}"}
 
 
 def launcher(item: Bundle) -> bytes:
     """The launcher followed by the bundle: a standalone file's head."""
     fields = dict(digest=item.digest, version=f"{item.version[0]}.{item.version[1]}",
                   size=len(item.blob), cksum=item.cksum,
-                  glibc=f"{item.glibc[0]}.{item.glibc[1]}")
+                  glibc=f"{item.glibc[0]}.{item.glibc[1]}",
+                  ca=(_CA % dict(file=shlex.quote(item.ca[0]), folder=shlex.quote(item.ca[1]),
+                                 candidates=" ".join(_CA_FILES))) if item.ca else "")
     script = b""
     while True:  # the offset is the script's own length: settles in two or three rounds
         again = (_LAUNCHER % dict(fields, offset=len(script))).encode()
