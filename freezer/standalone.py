@@ -79,12 +79,12 @@ print(json.dumps({
 """
 
 # Run as a zip's __main__ after what runtime/boot.py imports before our importer is
-# in: the stdlib modules loaded from files by then (runpy, encodings, os on 3.10, ...)
-# are the startup set.
+# in: the stdlib modules loaded from files by then (not frozen: encodings, and runpy,
+# os and more on 3.10) are the startup set.
 _STARTUP = """
 import _thread, gc, marshal, os, sys, _collections_abc, zlib
-print("\\n".join(sorted(f"{n} {m.__file__}" for n, m in list(sys.modules.items())
-                        if getattr(m, "__file__", None))))
+print("\\n".join(sorted(f"{n} {m.__spec__.origin}" for n, m in list(sys.modules.items())
+                        if getattr(m.__spec__, "has_location", False))))
 """
 
 # Run by the relocated copy at build time: every carried extension module imports,
@@ -243,10 +243,15 @@ def _lay_out(info: dict, elves: list[Path], libraries: dict[str, Path], root: Pa
             "$ORIGIN/" + os.path.relpath(lib_dir, copy.parent)
         subprocess.run([patchelf, "--set-rpath", runpath, str(copy)], check=True)
     startup = _startup(info["executable"], Path(info["stdlib"]))
-    subprocess.run([str(exe), "-I", "-S", "-c",
-                    "import py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f, "
-                    "invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH, doraise=True)",
-                    *(str(stdlib / relative) for relative in startup.values())], check=True)
+    # Reproducible: a fixed hash seed, as marshal writes sets in iteration order (no -I,
+    # which would ignore PYTHONHASHSEED: the environment is only that), and file names
+    # relative to the prefix (loading puts the real path in co_filename).
+    subprocess.run([str(exe), "-S", "-s", "-B", "-c",
+                    "import os, py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f, "
+                    "dfile=os.path.relpath(f, sys.prefix), doraise=True, "
+                    "invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)",
+                    *(str(stdlib / relative) for relative in startup.values())], check=True,
+                   env={"PYTHONHASHSEED": "0"}, cwd=root)
     _check_relocated(root, exe, [path.name.partition(".")[0] for path in elves[1:]])
     dynamic = {copy: elf.read(copy) for copy in copies}
     newest = max(dynamic, key=lambda copy: dynamic[copy].glibc)
@@ -360,7 +365,7 @@ _LAUNCHER = """#!/bin/sh
 d=%(digest)s v=%(version)s o=%(offset)d n=%(size)d c='%(cksum)s' g=%(glibc)s
 b=${HOME:-/nonexistent}/.cache
 case $XDG_CACHE_HOME in /*) b=$XDG_CACHE_HOME;; esac; b=$b/freeze/python
-ok() { [ -f "$1/$d/.complete" ] && [ -O "$1/$d" ] && [ ! -L "$1/$d" ]; }
+ok() { [ -f "$1/$d/.complete" ] && [ -x "$1/$d/bin/python$v" ] && [ -O "$1/$d" ] && [ ! -L "$1/$d" ]; }
 if ok "$b"; then p=$b/$d
 else
   t=${TMPDIR:-/tmp}/freeze-$(id -u)
@@ -374,6 +379,7 @@ else
     fi
     x() {
       mkdir -p "$1" 2>/dev/null && [ -O "$1" ] && [ -w "$1" ] || return 1
+      [ -O "$1/$d" ] && [ ! -L "$1/$d" ] && rm -rf "$1/$d"  # damaged (a temp cleaner?)
       for s in "$1"/.tmp-*; do k=${s##*/.tmp-}; k=${k%%%%-*}
         [ -d "$s" ] && ! kill -0 "$k" 2>/dev/null && rm -rf "$s"; done
       w=$(mktemp -d "$1/.tmp-$$-XXXXXX" 2>/dev/null) || return 1
