@@ -138,7 +138,7 @@ def build(options: Options) -> Result:
                                 f"{settings.path} [tool.freeze] add-data", options), **given}
     _refuse_overwriting(options, given.values())
     targets = _targets(options, notes)
-    interpreter = _bundle(options, targets, notes) if options.standalone else None
+    interpreter = _bundle(options, targets, store, notes) if options.standalone else None
     parts = []
     for tgt in targets:
         try:
@@ -249,12 +249,13 @@ def _expanded(given: str, notes: list[str]) -> list[str]:
     return found
 
 
-def _bundle(options: Settled, targets: list[target.Target], notes: list[str]) -> standalone.Bundle:
+def _bundle(options: Settled, targets: list[target.Target], store: Optional[cache.Cache],
+            notes: list[str]) -> standalone.Bundle:
     """The interpreter a standalone file carries."""
     if len(targets) != 1 or options.aws_lambda or options.shebang is not None:
         raise TargetError("--standalone carries one interpreter: give one --python, and "
                           "neither --lambda nor --shebang")
-    interpreter = standalone.bundle(targets[0])
+    interpreter = standalone.bundle(targets[0], store)
     notes.append(f"carries {interpreter.describe()}")
     return interpreter
 

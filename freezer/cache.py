@@ -29,7 +29,6 @@ from .runtime import extract
 
 ROOT = Path(platformdirs.user_cache_dir("freeze"))
 BUILD, ENVS = ROOT / "build", ROOT / "envs"
-INTERPRETERS = BUILD / "interpreters"  # --standalone's bundles, one per interpreter
 UNPACKED = "python"  # where standalone files unpack their interpreter, under ROOT or the temp folder
 
 

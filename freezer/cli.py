@@ -204,9 +204,9 @@ def cache_command(clear: bool, older_than: float, only: tuple[str, ...]) -> None
     the interpreters standalone files unpacked (interpreters): nothing removes the
     last two when an archive is deleted."""
     kinds = caching.usage()
-    click.echo(f"{'KIND':<10} {'ENTRIES':>7} {'SIZE':>13}  FOLDER")
+    click.echo(f"{'KIND':<12} {'ENTRIES':>7} {'SIZE':>13}  FOLDER")
     for kind in kinds:
-        click.echo(f"{kind.what:<10} {len(kind.entries):>7,} {kind.size / 1e6:>10,.1f} MB  "
+        click.echo(f"{kind.what:<12} {len(kind.entries):>7,} {kind.size / 1e6:>10,.1f} MB  "
                    f"{kind.folder}")
     if clear:
         removed, freed = caching.clear([kind for kind in kinds if not only or kind.what in only],

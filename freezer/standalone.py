@@ -145,9 +145,9 @@ def check(tgt: Target) -> None:
                           f"(the target is {tgt.platform})")
 
 
-def bundle(tgt: Target) -> Bundle:
+def bundle(tgt: Target, store: Optional[cache.Cache]) -> Bundle:
     """The bundle of the interpreter behind `tgt` (a venv's python is followed to its
-    base), from the build cache when nothing it is made of has changed."""
+    base), from the build cache `store` when nothing it is made of has changed."""
     check(tgt)
     info = json.loads(subprocess.run([tgt.executable, "-I", "-S", "-c", _INFO], capture_output=True,
                                      text=True, check=True).stdout)
@@ -166,32 +166,25 @@ def bundle(tgt: Target) -> Bundle:
     elves = _elves(executable, Path(info["dynload"]))
     libraries = _libraries(elves)
     inputs = [executable, *elves[1:], *libraries.values()]
-    name = cache.key(_FORMAT, cache.code_id(__file__, elf.__file__), json.dumps(info),
-                     *(f"{path}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in inputs))
-    stored = cache.INTERPRETERS / f"{name}.tgz"
-    meta = cache.INTERPRETERS / f"{name}.json"
-    if stored.is_file() and meta.is_file():
-        data, facts = stored.read_bytes(), json.loads(meta.read_text())
-    else:
+    key = cache.key(_FORMAT, cache.code_id(__file__, elf.__file__), json.dumps(info),
+                    *(f"{path}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in inputs))
+    data = store.load(key) if store else None
+    facts = store.load(key + "-facts") if store else None
+    if data is None or facts is None:
         progress.current().phase(f"bundling {executable} (once per interpreter)")
         with tempfile.TemporaryDirectory(prefix="freeze-standalone-") as temp:
             root = Path(temp) / "python"
-            facts = _lay_out(info, elves, libraries, root)
+            laid_out = _lay_out(info, elves, libraries, root)
             data = _tar(root)
-        facts["cksum"] = cksum(data)
-        cache.INTERPRETERS.mkdir(parents=True, exist_ok=True)
-        _write(stored, data)
-        _write(meta, json.dumps(facts).encode())
+        facts = json.dumps({**laid_out, "cksum": cksum(data)}).encode()
+        if store:
+            store.store(key, data)
+            store.store(key + "-facts", facts)
+    known = json.loads(facts)
     return Bundle(data, hashlib.blake2b(data, digest_size=16).hexdigest(),
-                  (info["version"][0], info["version"][1]), (facts["glibc"][0], facts["glibc"][1]),
-                  facts["glibc_file"], frozenset(facts["startup"]), facts["cksum"],
+                  (info["version"][0], info["version"][1]), (known["glibc"][0], known["glibc"][1]),
+                  known["glibc_file"], frozenset(known["startup"]), known["cksum"],
                   (info["ca"][0], info["ca"][1]) if info["ca"] else None)
-
-
-def _write(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_bytes(data)
-    os.replace(temp, path)
 
 
 def _elves(executable: Path, dynload: Path) -> list[Path]:
@@ -253,9 +246,9 @@ def _lay_out(info: dict, elves: list[Path], libraries: dict[str, Path], root: Pa
                     *(str(stdlib / relative) for relative in startup.values())], check=True,
                    env={"PYTHONHASHSEED": "0"}, cwd=root)
     _check_relocated(root, exe, [path.name.partition(".")[0] for path in elves[1:]])
-    dynamic = {copy: elf.read(copy) for copy in copies}
-    newest = max(dynamic, key=lambda copy: dynamic[copy].glibc)
-    return {"glibc": dynamic[newest].glibc, "glibc_file": newest.name, "startup": sorted(startup)}
+    needed = {copy: elf.glibc_needed(copy) for copy in copies}
+    newest = max(needed, key=lambda copy: needed[copy])
+    return {"glibc": needed[newest], "glibc_file": newest.name, "startup": sorted(startup)}
 
 
 def _copy_stdlib(source: Path, target: Path) -> None:
