@@ -287,7 +287,7 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
         stdlib=graph.StdlibPolicy(interpreter.startup, standalone.LEFT_OUT,
                                   standalone.TEST_FOLDERS) if interpreter else None)
     if interpreter:
-        _check_left_out(modules)
+        _check_left_out(modules, options.script)
     warnings = _check(modules, options, entry.module, tgt, resolver, notes)
     if options.aws_lambda and modules.modules[entry.module].reads_own_files:
         warnings.append(f"{options.script}: builds paths from __file__, but files beside a "
@@ -678,11 +678,16 @@ def _refuse_overwriting_read(output: Path, modules: graph.Graph, extras: files.F
                               "a file the build reads")
 
 
-def _check_left_out(modules: graph.Graph) -> None:
+def _check_left_out(modules: graph.Graph, script: Optional[str]) -> None:
     """TargetError when the app needs a stdlib module a standalone file leaves out."""
+    def left_out(name: str) -> bool:
+        return name.partition(".")[0] in standalone.LEFT_OUT
+
     for name, module in sorted(modules.modules.items()):
-        if name.partition(".")[0] in standalone.LEFT_OUT and not module.speculative:
-            raise TargetError(f"{modules.why[name].source} imports {name}, which a standalone "
+        source = modules.why[name].source
+        if left_out(name) and not module.speculative and not left_out(source):
+            importer = script if source == graph.MAIN and script else source
+            raise TargetError(f"{importer} imports {name}, which a standalone "
                               f"file does not carry (it leaves out {', '.join(standalone.LEFT_OUT)}); "
                               "build an archive without --standalone")
 

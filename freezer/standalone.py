@@ -234,7 +234,9 @@ def _lay_out(info: dict, elves: list[Path], libraries: dict[str, Path], root: Pa
             subprocess.run([strip, "--strip-debug", str(copy)], check=True)
         runpath = "$ORIGIN" if copy.parent == lib_dir else \
             "$ORIGIN/" + os.path.relpath(lib_dir, copy.parent)
-        subprocess.run([patchelf, "--set-rpath", runpath, str(copy)], check=True)
+        # DT_RPATH, not DT_RUNPATH: the loader searches it before LD_LIBRARY_PATH, so
+        # a user's library path cannot swap in another libpython or OpenSSL.
+        subprocess.run([patchelf, "--force-rpath", "--set-rpath", runpath, str(copy)], check=True)
     startup = _startup(info["executable"], Path(info["stdlib"]))
     # Reproducible: a fixed hash seed, as marshal writes sets in iteration order (no -I,
     # which would ignore PYTHONHASHSEED: the environment is only that), and file names
