@@ -121,7 +121,8 @@ class Bundle:
     `startup` names the stdlib modules loaded before the archive's importer is in
     (they load from the bundle's files, so no blob of them is ever used); `cksum` is
     what POSIX cksum says of `blob`; `ca` the file and folder where the carried
-    OpenSSL looks for CA certificates (None without the ssl module).
+    OpenSSL looks for CA certificates (None without the ssl module); `stripped`
+    whether debug symbols were stripped (binutils' strip was there).
     """
 
     blob: bytes
@@ -132,10 +133,13 @@ class Bundle:
     startup: frozenset[str]
     cksum: str
     ca: Optional[tuple[str, str]]  # where the carried OpenSSL looks for CA certificates
+    stripped: bool = True
 
     def describe(self) -> str:
-        return (f"CPython {self.version[0]}.{self.version[1]}, {len(self.blob) / 1e6:.1f} MB, "
-                f"needs glibc {self.glibc[0]}.{self.glibc[1]} or newer ({self.glibc_file})")
+        unstripped = "" if self.stripped else " (with debug symbols: no strip command here)"
+        return (f"CPython {self.version[0]}.{self.version[1]}, {len(self.blob) / 1e6:.1f} MB"
+                f"{unstripped}, needs glibc {self.glibc[0]}.{self.glibc[1]} or newer "
+                f"({self.glibc_file})")
 
 
 def check(tgt: Target) -> None:
@@ -184,7 +188,7 @@ def bundle(tgt: Target, store: Optional[cache.Cache]) -> Bundle:
     return Bundle(data, hashlib.blake2b(data, digest_size=16).hexdigest(),
                   (info["version"][0], info["version"][1]), (known["glibc"][0], known["glibc"][1]),
                   known["glibc_file"], frozenset(known["startup"]), known["cksum"],
-                  (info["ca"][0], info["ca"][1]) if info["ca"] else None)
+                  (info["ca"][0], info["ca"][1]) if info["ca"] else None, known["stripped"])
 
 
 def _elves(executable: Path, dynload: Path) -> list[Path]:
@@ -197,9 +201,12 @@ def _elves(executable: Path, dynload: Path) -> list[Path]:
 def _libraries(elves: list[Path]) -> dict[str, Path]:
     """soname -> file of each shared library the ELF files load (transitively, as the
     dynamic loader resolves them, which `ldd` asks it to do) outside the base set."""
+    ldd = shutil.which("ldd")
+    if ldd is None:
+        raise TargetError("--standalone needs ldd (part of glibc) on the build machine")
     found: dict[str, Path] = {}
     for path in elves:
-        done = subprocess.run(["ldd", str(path)], capture_output=True, text=True)
+        done = subprocess.run([ldd, str(path)], capture_output=True, text=True)
         if done.returncode:
             raise TargetError(f"{path}: ldd cannot list its libraries: {done.stderr.strip()}")
         for soname, where in re.findall(r"^\s*(\S+) => (\S+)", done.stdout, re.MULTILINE):
@@ -250,7 +257,8 @@ def _lay_out(info: dict, elves: list[Path], libraries: dict[str, Path], root: Pa
     _check_relocated(root, exe, [path.name.partition(".")[0] for path in elves[1:]])
     needed = {copy: elf.glibc_needed(copy) for copy in copies}
     newest = max(needed, key=lambda copy: needed[copy])
-    return {"glibc": needed[newest], "glibc_file": newest.name, "startup": sorted(startup)}
+    return {"glibc": needed[newest], "glibc_file": newest.name, "startup": sorted(startup),
+            "stripped": bool(strip)}
 
 
 def _copy_stdlib(source: Path, target: Path) -> None:
