@@ -2,6 +2,9 @@
 
 Every build starts from the same cached inputs (the app's venv, a `pip install --target`
 folder, the downloaded wheels) and a cold HOME, so build time is the tool's own work.
+A standalone file unpacks its interpreter into the user cache on a machine's first run:
+`freeze-standalone` times the later runs like every other contender, and
+`freeze-standalone-first` (fresh: empty caches for every run) the first run beside them.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ class Contender:
     command: Callable[[Stage, Path], list[str]]
     builder: Optional[Builder] = None
     checks_output: bool = True  # False for the floor, which does not run the app
-    slow: bool = False          # left out by --quick
+    slow: bool = False          # left out by --quick unless named
+    fresh: bool = False         # empty caches for every run, warm regime too: a first run
+    versus: Optional[str] = None  # a contender also compared with, per round
 
 
 def make_stage(app: App, work: Path) -> Stage:
@@ -137,28 +142,35 @@ def build_pex(stage: Stage) -> Path:
     return out
 
 
-def build_pyinstaller(stage: Stage) -> Path:
-    """Onedir build. The tools venv sees the app's packages through PYTHONPATH, so
-    PyInstaller's hooks find them and their metadata as if installed beside it."""
-    work = stage.out / "pyinstaller"
-    if stage.app.script:
-        script = stage.src / stage.app.script
-    else:  # PyInstaller takes only scripts: one that calls the console script's function
-        module, _, function = stage.entry.partition(":")
-        script = stage.out / "launcher.py"
-        script.write_text(f"import sys\nfrom {module} import {function}\nsys.exit({function}())\n")
-    stage.step("pyinstaller", [stage.tools, "-m", "PyInstaller", "--onedir", "--noconfirm",
-                               "--log-level", "WARN", "--name", "app", "--distpath", work / "dist",
-                               "--workpath", work / "build", "--specpath", work, script],
-               PYTHONPATH=str(stage.site))
-    return work / "dist" / "app"
+def pyinstaller_builder(mode: str) -> Builder:
+    """PyInstaller with `mode`, --onedir (a folder) or --onefile (one executable that
+    extracts itself into a new temporary folder on every run). The tools venv sees the
+    app's packages through PYTHONPATH, so PyInstaller's hooks find them and their metadata
+    as if installed beside it."""
+    def build_pyinstaller(stage: Stage) -> Path:
+        work = stage.out / f"pyinstaller-{mode.lstrip('-')}"
+        if stage.app.script:
+            script = stage.src / stage.app.script
+        else:  # PyInstaller takes only scripts: one that calls the console script's function
+            module, _, function = stage.entry.partition(":")
+            script = stage.out / "launcher.py"
+            script.write_text(f"import sys\nfrom {module} import {function}\n"
+                              f"sys.exit({function}())\n")
+        stage.step("pyinstaller", [stage.tools, "-m", "PyInstaller", mode, "--noconfirm",
+                                   "--log-level", "WARN", "--name", "app",
+                                   "--distpath", work / "dist", "--workpath", work / "build",
+                                   "--specpath", work, script],
+                   PYTHONPATH=str(stage.site))
+        return work / "dist" / "app"
+    return build_pyinstaller
 
 
 def freeze_builder(*options: str, trace: bool = False) -> Builder:
     """`freeze build` with `options`; `trace` adds --trace with the timed command's
     arguments, the representative run a user would trace."""
     def build_freeze(stage: Stage) -> Path:
-        out = stage.out / f"app-freeze{''.join(options)}{'-trace' if trace else ''}.pyz"
+        suffix = "" if "--standalone" in options else ".pyz"
+        out = stage.out / f"app-freeze{''.join(options)}{'-trace' if trace else ''}{suffix}"
         entry: list[str | Path] = ([stage.src / stage.app.script] if stage.app.script
                                    else ["-c", stage.app.console_script or ""])
         traced = ["--trace", shlex.join(stage.args)] if trace else []
@@ -199,6 +211,7 @@ def run_itself(stage: Stage, artifact: Path) -> list[str]:
 
 FREEZE, FREEZE_LAZY = freeze_builder(), freeze_builder("--lazy")
 FREEZE_TRACED = freeze_builder("--lazy", trace=True)
+FREEZE_STANDALONE = freeze_builder("--standalone")
 BASELINE = "venv"
 CONTENDERS = (
     Contender("floor", run_floor, checks_output=False),
@@ -206,10 +219,14 @@ CONTENDERS = (
     Contender("zipapp", run_with_python, build_zipapp),
     Contender("shiv", run_itself, build_shiv),
     Contender("pex", run_itself, build_pex),
-    Contender("pyinstaller", run_itself, build_pyinstaller, slow=True),
+    Contender("pyinstaller", run_itself, pyinstaller_builder("--onedir"), slow=True),
+    Contender("pyinstaller-onefile", run_itself, pyinstaller_builder("--onefile"), slow=True),
     Contender("freeze", run_isolated, FREEZE),
     Contender("freeze-exec", run_itself, FREEZE),
     Contender("freeze-lazy", run_isolated, FREEZE_LAZY),
     Contender("freeze-lazy-exec", run_itself, FREEZE_LAZY),
     Contender("freeze-traced", run_isolated, FREEZE_TRACED),
+    Contender("freeze-standalone", run_itself, FREEZE_STANDALONE, versus="freeze"),
+    Contender("freeze-standalone-first", run_itself, FREEZE_STANDALONE, fresh=True,
+              versus="freeze"),
 )

@@ -7,8 +7,11 @@ fills every cache a tool keeps) and `first-run` (each run gets an empty HOME,
 XDG_CACHE_HOME, TMPDIR, SHIV_ROOT and PEX_ROOT, as a fresh serverless instance does).
 Runs are paired and interleaved: each round runs every contender once in a seeded random
 order, so machine noise hits all alike, and a contender's ratio is the median of its
-per-round ratios to the venv. A run that fails or prints other than the venv's stdout
-marks its contender broken: reported, not timed.
+per-round ratios to the venv (and, for one with a `versus`, to that contender too). A
+`fresh` contender gets empty caches in the warm regime as well: a first run timed beside
+the others' later runs (in the first-run regime it would repeat its plain twin, so it
+sits that one out). A run that fails or prints other than the venv's stdout marks its
+contender broken: reported, not timed. Sizes are the artifact's bytes, a folder's summed.
 """
 
 from __future__ import annotations
@@ -108,8 +111,9 @@ class Bout:
     expected: Optional[bytes] = None
 
     def run(self, trial: Trial, mode: str) -> None:
-        """One run ("warm-up", "timed" or "rss"); first-run gives each run new cache folders."""
-        fresh = REGIMES[self.regime]
+        """One run ("warm-up", "timed" or "rss"); first-run, and a fresh contender in
+        either regime, give each run new cache folders."""
+        fresh = REGIMES[self.regime] or trial.contender.fresh
         root = Path(tempfile.mkdtemp(dir=self.work)) if fresh else self.work / "warm"
         measure = peak_rss if mode == "rss" else run_once
         try:
@@ -143,8 +147,15 @@ class Bout:
         print(file=sys.stderr)
 
 
-def summary(trial: Trial, baseline: Trial, built: Built) -> dict[str, Any]:
-    """Median and quartiles in ms, median per-round ratio to the baseline, RSS, build."""
+def median_ratio(trial: Trial, other: Trial) -> float:
+    """Median of the per-round ratios: the n-th timed run of each is the same round's."""
+    return statistics.median(s / o for s, o in zip(trial.seconds, other.seconds))
+
+
+def summary(trial: Trial, baseline: Trial, built: Built,
+            versus: Optional[Trial] = None) -> dict[str, Any]:
+    """Median and quartiles in ms, median per-round ratio to the baseline (and to the
+    `versus` contender, when it ran and is not broken), RSS, size, build."""
     row: dict[str, Any] = {"command": trial.command, "broken": trial.broken,
                            "build_s": built.seconds, "size_mb": built.size and built.size / 2**20,
                            "peak_rss_mb": trial.rss and trial.rss / 2**20}
@@ -152,9 +163,10 @@ def summary(trial: Trial, baseline: Trial, built: Built) -> dict[str, Any]:
         return {**row, "broken": trial.broken or f"baseline broken: {baseline.broken}"}
     ms = [s * 1000 for s in trial.seconds]
     p25, median, p75 = statistics.quantiles(ms, n=4, method="inclusive") if len(ms) > 1 else ms * 3
-    ratios = [s / b for s, b in zip(trial.seconds, baseline.seconds)]
+    if versus is not None and not versus.broken:
+        row["versus"] = {versus.contender.name: median_ratio(trial, versus)}
     return {**row, "median_ms": median, "p25_ms": p25, "p75_ms": p75,
-            "ratio": statistics.median(ratios), "samples_ms": [round(x, 2) for x in ms]}
+            "ratio": median_ratio(trial, baseline), "samples_ms": [round(x, 2) for x in ms]}
 
 
 def table(title: str, rows: dict[str, dict[str, Any]]) -> str:
@@ -162,17 +174,20 @@ def table(title: str, rows: dict[str, dict[str, Any]]) -> str:
     def num(value: Optional[float], width: int, digits: int = 1) -> str:
         return f"{'–' if value is None else f'{value:.{digits}f}':>{width}}"
 
-    head = (f"{'contender':<17}{'median ms':>10}{'ratio':>7}{'p25–p75 ms':>16}{'RSS MB':>8}"
-            f"{'size MB':>9}{'build s':>9}")
+    width = max(len("contender"), *map(len, rows)) + 1
+    head = (f"{'contender':<{width}}{'median ms':>10}{'ratio':>7}{'p25–p75 ms':>16}{'RSS MB':>8}"
+            f"{'size MB':>9}{'build s':>9}  versus")
     lines = [title, head, "-" * len(head)]
     for name, row in rows.items():
         if row["broken"]:
-            lines.append(f"{name:<17}broken: {row['broken']}")
+            lines.append(f"{name:<{width}}broken: {row['broken']}")
         else:
             spread = f"{row['p25_ms']:.1f}–{row['p75_ms']:.1f}"
-            lines.append(f"{name:<17}{num(row['median_ms'], 10)}{num(row['ratio'], 7, 2)}"
+            versus = ", ".join(f"{ratio:.3f} × {other}"
+                               for other, ratio in row.get("versus", {}).items())
+            lines.append(f"{name:<{width}}{num(row['median_ms'], 10)}{num(row['ratio'], 7, 2)}"
                          f"{spread:>16}{num(row['peak_rss_mb'], 8)}{num(row['size_mb'], 9)}"
-                         f"{num(row['build_s'], 9)}")
+                         f"{num(row['build_s'], 9)}  {versus}".rstrip())
     return "\n".join(lines)
 
 
@@ -197,12 +212,14 @@ def bench_app(app: App, chosen: list[Contender], pairs: int, seed: int,
     builds = {c.name: by_builder[c.builder or c.name] for c in chosen}
     result: dict[str, Any] = {"requirements": list(app.requirements), "setup_s": setup,
                               "regimes": {}}
-    for regime in REGIMES:
-        trials = [trial(c, stage, builds[c.name]) for c in chosen]
+    for regime, fresh in REGIMES.items():
+        trials = [trial(c, stage, builds[c.name]) for c in chosen if not (fresh and c.fresh)]
         rng = random.Random(f"{seed}:{app.name}:{regime}")  # str seeds are stable across runs
         Bout(regime, trials, stage.out / regime).play(pairs, rng)
         baseline = next(t for t in trials if t.contender.name == BASELINE)
-        rows = {t.contender.name: summary(t, baseline, builds[t.contender.name]) for t in trials}
+        named = {t.contender.name: t for t in trials}
+        rows = {name: summary(t, baseline, builds[name], named.get(t.contender.versus or ""))
+                for name, t in named.items()}
         result["regimes"][regime] = rows
         print(table(f"{app.name} — {regime} ({pairs} pairs)", rows) + "\n", flush=True)
     return result
@@ -223,13 +240,14 @@ def main() -> None:
     parser.add_argument("--contenders", help="comma-separated contenders (venv always runs)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--seed", type=int, default=0, help="seeds the round orders")
-    parser.add_argument("--quick", action="store_true", help="5 pairs and no PyInstaller")
+    parser.add_argument("--quick", action="store_true",
+                        help="5 pairs, and no PyInstaller unless named in --contenders")
     options = parser.parse_args()
     pairs = options.pairs or (5 if options.quick else 15)
     apps = pick(options.apps, {a.name: a for a in APPS}, "apps")
     named = pick(options.contenders, {c.name: c for c in CONTENDERS}, "contenders")
     chosen = [c for c in CONTENDERS if (c in named or c.name == BASELINE)
-              and not (options.quick and c.slow)]
+              and not (options.quick and c.slow and not options.contenders)]
 
     started = time.perf_counter()
     git = ["git", "-C", str(HERE.parent)]
