@@ -107,9 +107,11 @@ def hidden_pythons(tmp_path: Path, *also: Path) -> list[str]:
     empty_file.write_bytes(b"")
     base = Path(getattr(sys, "_base_executable", sys.executable))
     pythons = [Path(sys.executable), base, *installed_pythons()]
-    folders = sorted({*_python_roots(pythons), *also, *(
+    found = {*_python_roots(pythons), *also, *(
         path for pattern in ("usr/lib/python3*", "usr/local/lib/python3*")
-        for path in Path("/").glob(pattern) if path.is_dir())})
+        for path in Path("/").glob(pattern) if path.is_dir())}
+    # the outermost only: once pyenv's root is hidden, its versions' folders are gone
+    folders = sorted(folder for folder in found if not any(other in folder.parents for other in found))
     files = sorted(p for pattern in ("usr/bin/python*", "usr/local/bin/python*", "usr/lib/*/libpython3*",
                                      "usr/local/lib/libpython3*", "usr/lib/libpython3*")
                    for p in Path("/").glob(pattern) if p.exists() and not p.is_dir())
