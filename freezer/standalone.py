@@ -382,6 +382,7 @@ else
     fi
     x() {
       mkdir -p "$1" 2>/dev/null && [ -O "$1" ] && [ -w "$1" ] || return 1
+      ok "$1" && return  # a concurrent first run was quicker
       [ -O "$1/$d" ] && [ ! -L "$1/$d" ] && rm -rf "$1/$d"  # damaged (a temp cleaner?)
       for s in "$1"/.tmp-*; do k=${s##*/.tmp-}; k=${k%%%%-*}
         [ -d "$s" ] && ! kill -0 "$k" 2>/dev/null && rm -rf "$s"; done

@@ -374,6 +374,21 @@ def test_later_runs_change_nothing_in_the_cache(tiny: Path, tmp_path: Path) -> N
 
 @SLOW
 @LINUX
+def test_a_cache_folder_missing_its_interpreter_is_unpacked_again(tiny: Path, tmp_path: Path) -> None:
+    """A temp cleaner removed the executable: the next run replaces the folder."""
+    env = root_env(tmp_path)
+    first = run(tiny, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    folder = unpacked_in(Path(env["XDG_CACHE_HOME"]), tiny)
+    (folder / "bin" / f"python{VERSION}").unlink()
+    again = run(tiny, env=env, cwd=tmp_path)
+    assert (again.stdout, again.stderr, again.returncode) == (first.stdout, "", 0)
+    assert (folder / "bin" / f"python{VERSION}").is_file()
+    assert sorted(os.listdir(folder.parent)) == [folder.name]
+
+
+@SLOW
+@LINUX
 def test_concurrent_first_runs_unpack_once(tiny: Path, tmp_path: Path) -> None:
     """Four first runs at once on an empty cache: all succeed, one folder is left and
     no staging folder."""
