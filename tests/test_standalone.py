@@ -356,19 +356,26 @@ def test_later_runs_start_the_cached_interpreter_and_children_run_it(tiny: Path,
     assert (folder / ".complete").is_file() and fields(tiny)["v"] == VERSION
 
 
-@SLOW
-@LINUX
-def test_later_runs_change_nothing_in_the_cache(tiny: Path, tmp_path: Path) -> None:
+def unpacked_once(tiny: Path, tmp_path: Path) -> tuple[dict[str, str], Ran, Path]:
+    """A first run on an empty cache: its environment, its outcome and the folder."""
     env = root_env(tmp_path)
     first = run(tiny, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    cache = Path(env["XDG_CACHE_HOME"])
-    folder = unpacked_in(cache, tiny)
-    before = snapshot(cache)
-    for _ in range(2):
-        again = run(tiny, env=env, cwd=tmp_path)
-        assert (again.stdout, again.stderr, again.returncode) == (first.stdout, "", 0)
-    assert snapshot(cache) == before
+    return env, first, unpacked_in(Path(env["XDG_CACHE_HOME"]), tiny)
+
+
+def runs_as_before(tiny: Path, env: Mapping[str, str], tmp_path: Path, first: Ran) -> bool:
+    again = run(tiny, env=env, cwd=tmp_path)
+    return (again.stdout, again.stderr, again.returncode) == (first.stdout, "", 0)
+
+
+@SLOW
+@LINUX
+def test_later_runs_change_nothing_in_the_cache(tiny: Path, tmp_path: Path) -> None:
+    env, first, folder = unpacked_once(tiny, tmp_path)
+    before = snapshot(Path(env["XDG_CACHE_HOME"]))
+    assert runs_as_before(tiny, env, tmp_path, first) and runs_as_before(tiny, env, tmp_path, first)
+    assert snapshot(Path(env["XDG_CACHE_HOME"])) == before
     assert sorted(os.listdir(folder.parent)) == [folder.name]
 
 
@@ -376,13 +383,9 @@ def test_later_runs_change_nothing_in_the_cache(tiny: Path, tmp_path: Path) -> N
 @LINUX
 def test_a_cache_folder_missing_its_interpreter_is_unpacked_again(tiny: Path, tmp_path: Path) -> None:
     """A temp cleaner removed the executable: the next run replaces the folder."""
-    env = root_env(tmp_path)
-    first = run(tiny, env=env, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
-    folder = unpacked_in(Path(env["XDG_CACHE_HOME"]), tiny)
+    env, first, folder = unpacked_once(tiny, tmp_path)
     (folder / "bin" / f"python{VERSION}").unlink()
-    again = run(tiny, env=env, cwd=tmp_path)
-    assert (again.stdout, again.stderr, again.returncode) == (first.stdout, "", 0)
+    assert runs_as_before(tiny, env, tmp_path, first)
     assert (folder / "bin" / f"python{VERSION}").is_file()
     assert sorted(os.listdir(folder.parent)) == [folder.name]
 
