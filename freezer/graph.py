@@ -23,7 +23,7 @@ from .hints import WILDCARDS, Hints
 from .hooks import Hook
 from .reasons import DISTRIBUTION, ENTRY, HOOK, IMPORT, INCLUDE, PACKAGE, ROOTS, STDLIB, Reason
 from .resolver import (
-    BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, resolve_name,
+    BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver, Spec, package_data, resolve_name,
 )
 from . import cache, progress, scanner
 from .cache import Cache
@@ -187,6 +187,7 @@ class _Builder:
         self.target = target
         self.store = store
         self.reading_stdlib: set[str] = set()  # stdlib top-level names whose code opens files
+        self.stdlib_data: dict[str, bool] = {}  # stdlib top-level name -> it has data files
         self.resolver = resolver
         self.exclude = tuple(exclude)
         self.hooks: dict[str, list[Hook]] = {}
@@ -460,16 +461,21 @@ class _Builder:
                 self.add(name, Reason(STDLIB, name.partition(".")[0], name.partition(".")[0]))
             self.run()
         for name, module in self.graph.modules.items():
-            if name.partition(".")[0] in tops and module.spec.kind in (SOURCE, BYTECODE) \
-                    and name not in self.target.frozen_modules:
+            if name.partition(".")[0] in tops and self._stdlib_file(name, module):
                 self.graph.modules[name] = replace(module, bundled=True)
+
+    def _stdlib_file(self, name: str, module: Module) -> bool:
+        """A stdlib module the interpreter loads from a source or bytecode file."""
+        return (module.stdlib and module.spec.kind in (SOURCE, BYTECODE)
+                and name not in self.target.frozen_modules)
 
     def _stdlib_tops(self, policy: StdlibPolicy) -> set[str]:
         tops = {name.partition(".")[0] for name, module in self.graph.modules.items()
-                if module.stdlib and module.spec.kind in (SOURCE, BYTECODE)
-                and name not in self.target.frozen_modules}
+                if self._stdlib_file(name, module)}
         kept = {name.partition(".")[0] for name in policy.preloaded} | set(policy.left_out)
-        return {top for top in tops - kept - self.reading_stdlib if not self._has_data(top, policy)}
+        for top in tops - kept - self.stdlib_data.keys():
+            self.stdlib_data[top] = self._has_data(top, policy)
+        return {top for top in tops - kept - self.reading_stdlib if not self.stdlib_data[top]}
 
     def _stdlib_package(self, top: str, policy: StdlibPolicy) -> list[str]:
         """Every module of a stdlib package, test folders left out."""
@@ -486,14 +492,11 @@ class _Builder:
         return sorted(found)
 
     def _has_data(self, top: str, policy: StdlibPolicy) -> bool:
-        """A stdlib package whose folder holds files other than modules (tests aside)."""
-        spec = self.resolver.resolve(top)
-        if spec is None or not spec.is_package or not spec.search_locations:
-            return False
-        for _, names, files in os.walk(spec.search_locations[0]):
-            names[:] = [name for name in names
-                        if name != "__pycache__" and name not in policy.test_folders]
-            if any(not file.endswith(self.target.module_suffixes) for file in files):
+        """A stdlib package, or one below it (tests aside), with files other than modules."""
+        for name in (top, *self._stdlib_package(top, policy)):
+            spec = self.resolver.resolve(name)
+            if spec is not None and spec.is_package and spec.kind != NAMESPACE and any(
+                    package_data(os.path.dirname(spec.file), self.target.module_suffixes)):
                 return True
         return False
 
