@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import cache, elf, progress
+from . import cache, elf, progress, target
 from .errors import TargetError
-from .target import Target
 
 # auditwheel's manylinux base libraries (its policy's lib_whitelist) and the dynamic
 # loader: a system that runs manylinux wheels has these, so they are not carried.
@@ -85,6 +84,17 @@ _STARTUP = """
 import _thread, gc, marshal, os, sys, _collections_abc, zlib
 print("\\n".join(sorted(f"{n} {m.__spec__.origin}" for n, m in list(sys.modules.items())
                         if getattr(m.__spec__, "has_location", False))))
+"""
+
+# Run by the copy at build time (target.run): the start-up modules' .pyc, unchecked
+# hash-based so that a first run writes none of them.
+_COMPILE = """
+import sys
+sys.dont_write_bytecode = True  # as -B: nothing but these .pyc
+import os, py_compile
+for path in sys.argv[1:]:
+    py_compile.compile(path, dfile=os.path.relpath(path, sys.prefix), doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 """
 
 # Run by the relocated copy at build time: every carried extension module imports,
@@ -142,19 +152,18 @@ class Bundle:
                 f"({self.glibc_file})")
 
 
-def check(tgt: Target) -> None:
+def check(tgt: target.Target) -> None:
     """TargetError when `tgt` cannot travel: not CPython, or not Linux."""
     if not tgt.platform.startswith("linux"):
         raise TargetError(f"{tgt.executable}: --standalone builds for Linux only "
                           f"(the target is {tgt.platform})")
 
 
-def bundle(tgt: Target, store: Optional[cache.Cache]) -> Bundle:
+def bundle(tgt: target.Target, store: Optional[cache.Cache]) -> Bundle:
     """The bundle of the interpreter behind `tgt` (a venv's python is followed to its
     base), from the build cache `store` when nothing it is made of has changed."""
     check(tgt)
-    info = json.loads(subprocess.run([tgt.executable, "-I", "-S", "-c", _INFO], capture_output=True,
-                                     text=True, check=True).stdout)
+    info = json.loads(target.run(tgt.executable, _INFO, failure="cannot describe its installation"))
     if info["implementation"] != "cpython":
         raise TargetError(f"{tgt.executable}: --standalone carries CPython only "
                           f"(this is {info['implementation']})")
@@ -206,10 +215,8 @@ def _libraries(elves: list[Path]) -> dict[str, Path]:
         raise TargetError("--standalone needs ldd (part of glibc) on the build machine")
     found: dict[str, Path] = {}
     for path in elves:
-        done = subprocess.run([ldd, str(path)], capture_output=True, text=True)
-        if done.returncode:
-            raise TargetError(f"{path}: ldd cannot list its libraries: {done.stderr.strip()}")
-        for soname, where in re.findall(r"^\s*(\S+) => (\S+)", done.stdout, re.MULTILINE):
+        listed = _tool([ldd, str(path)], f"{path}: ldd cannot list its libraries")
+        for soname, where in re.findall(r"^\s*(\S+) => (\S+)", listed, re.MULTILINE):
             if where == "not":
                 raise TargetError(f"{path}: needs {soname}, which this machine does not have")
             if soname not in BASE_LIBRARIES and not soname.startswith("ld-linux"):
@@ -238,22 +245,18 @@ def _lay_out(info: dict, elves: list[Path], libraries: dict[str, Path], root: Pa
     strip = shutil.which("strip")
     for copy in copies:
         if strip and copy != exe:  # before patchelf, never after (patchelf's advice)
-            subprocess.run([strip, "--strip-debug", str(copy)], check=True)
+            _tool([strip, "--strip-debug", str(copy)], f"{copy.name}: strip failed")
         runpath = "$ORIGIN" if copy.parent == lib_dir else \
             "$ORIGIN/" + os.path.relpath(lib_dir, copy.parent)
         # DT_RPATH, not DT_RUNPATH: the loader searches it before LD_LIBRARY_PATH, so
         # a user's library path cannot swap in another libpython or OpenSSL.
-        subprocess.run([patchelf, "--force-rpath", "--set-rpath", runpath, str(copy)], check=True)
+        _tool([patchelf, "--force-rpath", "--set-rpath", runpath, str(copy)],
+              f"{copy.name}: patchelf cannot set its run path")
     startup = _startup(info["executable"], Path(info["stdlib"]))
-    # Reproducible: a fixed hash seed, as marshal writes sets in iteration order (no -I,
-    # which would ignore PYTHONHASHSEED: the environment is only that), and file names
-    # relative to the prefix (loading puts the real path in co_filename).
-    subprocess.run([str(exe), "-S", "-s", "-B", "-c",
-                    "import os, py_compile, sys\nfor f in sys.argv[1:]: py_compile.compile(f, "
-                    "dfile=os.path.relpath(f, sys.prefix), doraise=True, "
-                    "invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)",
-                    *(str(stdlib / relative) for relative in startup.values())], check=True,
-                   env={"PYTHONHASHSEED": "0"}, cwd=root)
+    # Reproducible: target.run fixes the hash seed, and file names are relative to the
+    # prefix (loading puts the real path in co_filename).  No other .pyc is written.
+    target.run(str(exe), _COMPILE, b"", *(str(stdlib / relative) for relative in startup.values()),
+               failure="cannot compile its start-up modules", label=str(exe))
     _check_relocated(root, exe, [path.name.partition(".")[0] for path in elves[1:]])
     needed = {copy: elf.glibc_needed(copy) for copy in copies}
     newest = max(needed, key=lambda copy: needed[copy])
@@ -286,8 +289,8 @@ def _startup(executable: str, stdlib: Path) -> dict[str, str]:
         probe = Path(temp) / "probe.zip"
         with zipfile.ZipFile(probe, "w") as archive:
             archive.writestr("__main__.py", _STARTUP)
-        out = subprocess.run([executable, "-I", "-S", str(probe)], capture_output=True,
-                             text=True, check=True, cwd=temp).stdout
+        out = _tool([executable, "-I", "-S", str(probe)],
+                    f"{executable}: cannot run an archive", cwd=temp)
     found = {}
     for line in out.splitlines():
         name, _, path = line.partition(" ")
@@ -305,6 +308,14 @@ def _check_relocated(root: Path, exe: Path, extensions: list[str]) -> None:
     problems = (done.stdout.strip() or done.stderr.strip()).splitlines()
     if done.returncode or problems:
         raise TargetError(f"the interpreter cannot be relocated: {'; '.join(problems[-3:])}")
+
+
+def _tool(command: list[str], failure: str, **options: Any) -> str:
+    """A build step's output; TargetError `failure` with what it said on stderr."""
+    done = subprocess.run(command, capture_output=True, text=True, **options)
+    if done.returncode:
+        raise TargetError(f"{failure} ({done.stderr.strip()[-300:]})")
+    return done.stdout
 
 
 def _patchelf() -> str:
