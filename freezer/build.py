@@ -298,6 +298,11 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
     extras = files.collect(tgt, modules, installed)
     carried = _carry(options, modules, extras, given, warnings)
     real = extraction.decide(modules, extras, options.extract)
+    if real.build_files:
+        tops = sorted({path.partition("/")[0] for path in real.build_files})
+        notes.append(f"{len(real.build_files)} C and Cython headers and sources of "
+                     f"{', '.join(tops)} are written to disk only when importlib.resources "
+                     "asks for their folder; --extract PACKAGE writes them up front")
     if carried:
         notes.append(f"carried beside {options.script}, as its strings name them: {carried}")
     _refuse_overwriting_read(options.output, modules, extras)
@@ -420,7 +425,8 @@ def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     sources = {m.path: m.source for m in members if m.source is not None}
     return archive.Contents(layout, members, runtime, data,
-                            extraction.contents(real, data, sources), real.inits)
+                            extraction.contents(real, data, sources), real.inits,
+                            real.units)
 
 
 def _entry(options: Settled, tgt: target.Target) -> tuple[archive.Entry, list[str]]:

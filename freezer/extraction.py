@@ -21,14 +21,37 @@ The ``__init__`` modules of the packages above those paths are written too, so
 that the folder is a tree of packages like site-packages (astroid maps an
 extracted file back to its module through ``sys.path``); they still load from
 the archive.
+
+A run writes only what it uses.  Most of those files are grouped into units that
+the runtime writes the first time one of their modules is found:
+
+- an extension module with the archive's libraries its ``DT_NEEDED`` names
+  reach through ``$ORIGIN`` run paths (read from the ELF dynamic sections): an
+  app importing pyarrow's core writes 8 of its 40 libraries, not all of them;
+- the other files of a package folder extracted because its code builds paths
+  from ``__file__``, written when a module of that package is found (its tests
+  folder, when nothing imports it, never is);
+- the C headers and sources and Cython sources of such a folder, which only a
+  compiler reads (pyarrow carries 581, and creating files is what costs): written
+  when the package's folder is asked for whole, through importlib.resources, and
+  the build says so (``--extract`` names a package to write whole).
+
+The rest (prefix files, files beside the script, the packages --extract names,
+libraries outside package folders that no extension's run path reaches, which
+code may ``dlopen`` by path) is written up front.  A library that code loads by
+path with ctypes is written first (runtime/extract.py patch_ctypes), and a
+package's resource reader writes its whole folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
 
-from . import progress
+from . import elf, progress
 from .errors import EntryError
 from .files import Files, module_path, package_folder, package_inits
 from .graph import MAIN, Graph, Module
@@ -37,44 +60,76 @@ from .resolver import EXTENSION, SOURCE
 
 # Files real by why they travel, whatever imports them (extension modules: by kind).
 _REAL_KINDS = frozenset({LIBRARY, PREFIX_FILE, APP_FILE})
+# Files only compilers read: C and C++ headers and sources, Cython sources.
+BUILD_FILES = (".h", ".hh", ".hpp", ".hxx", ".c", ".cc", ".cpp", ".cxx", ".pxd", ".pxi",
+               ".pyx")
 
 
 @dataclass(frozen=True)
 class Extraction:
     """`folders`: package folders extracted whole; `paths`: every archive path that
-    must be real; `inits`: ``__init__`` modules written only to complete the tree."""
+    must be real; `inits`: ``__init__`` modules written only to complete the tree;
+    `units`: groups of `paths` written when first needed (sorted), the rest up front;
+    `build_files`: those of `paths` written only when their folder is asked for whole."""
 
     folders: tuple[str, ...]
     paths: frozenset[str]
     inits: frozenset[str]
+    units: tuple[tuple[str, ...], ...] = ()
+    build_files: frozenset[str] = frozenset()
 
 
 def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extraction:
     """What `graph`'s bundled modules and the files in `extras` need on disk;
     `packages` are --extract's.  EntryError for one that is not a bundled package."""
     bundled = graph.bundled()
-    folders = _folders(graph, bundled, packages)
+    named = _named_folders(graph, packages)
+    found = _found_folders(graph, bundled) - named
+    folders = tuple(sorted(named | found))
     paths = {path for path, (kind, _) in extras.why.items() if kind in _REAL_KINDS}
-    paths.update(module_path(m) for m in bundled if m.spec.kind == EXTENSION)
+    extensions = [module_path(m) for m in bundled if m.spec.kind == EXTENSION]
+    paths.update(extensions)
     if any(kind == APP_FILE for kind, _ in extras.why.values()):
         paths.update(module_path(m) for m in bundled if m.name == MAIN)
-    prefixes = tuple(f"{folder}/" for folder in folders)
     sources = [module_path(m) for m in bundled if m.spec.kind == SOURCE and m.name != MAIN]
-    paths.update(p for p in (*extras.data, *sources) if p.startswith(prefixes))
+    paths.update(p for p in (*extras.data, *sources) if p.startswith(_prefixes(folders)))
     paths.update(path for path in graph.real if path in extras.data)
-    return Extraction(folders, frozenset(paths),
-                      frozenset(package_inits(paths, bundled) - paths))
+    # Any carried file an extension's run path reaches is a library it loads, also
+    # one beside it in its package folder, which auditwheel's .libs/ rule misses.
+    closures = _closures(extensions, extras.data)
+    paths.update(*closures.values())
+    whole = _prefixes(named)
+    units = [unit for extension, unit in closures.items() if not extension.startswith(whole)]
+    units = list(dict.fromkeys(units))
+    rest = paths.difference(*units)
+    compiled = _folder_units({path for path in rest if path.endswith(BUILD_FILES)}, found)
+    build_files = frozenset().union(*compiled)
+    units += _folder_units(rest - build_files, found) + compiled
+    return Extraction(folders, frozenset(paths), frozenset(package_inits(paths, bundled) - paths),
+                      tuple(sorted(units)), build_files)
 
 
-def _folders(graph: Graph, bundled: list[Module], packages: Sequence[str]) -> tuple[str, ...]:
-    """Archive folders of the packages extracted whole."""
-    folders = {package_folder(graph.modules[name]) for name in graph.extract
-               if name in graph.modules and graph.modules[name].bundled}
+def _prefixes(folders: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"{folder}/" for folder in folders)
+
+
+def _named_folders(graph: Graph, packages: Sequence[str]) -> set[str]:
+    """Archive folders of the packages --extract names (`packages`): written whole, up
+    front, as the user asked."""
+    folders = set()
     for name in packages:
         module = graph.modules.get(name)
         if module is None or not module.bundled or not module.spec.is_package:
             raise EntryError(f"--extract {name}: not a package bundled in this app")
         folders.add(package_folder(module))
+    return folders - {""}
+
+
+def _found_folders(graph: Graph, bundled: list[Module]) -> set[str]:
+    """Archive folders of the packages a hook names or whose code builds paths from
+    ``__file__``."""
+    folders = {package_folder(graph.modules[name]) for name in graph.extract
+               if name in graph.modules and graph.modules[name].bundled}
     for module in bundled:
         if (module.reads_own_files and module.name != MAIN
                 and module.name.partition(".")[0] not in graph.served):
@@ -83,7 +138,52 @@ def _folders(graph: Graph, bundled: list[Module], packages: Sequence[str]) -> tu
                 progress.current().detail(f"extracted: {folder}, as {module.name} builds paths "
                                           "from its __file__")
             folders.add(folder)
-    return tuple(sorted(folder for folder in folders if folder))
+    return folders - {""}
+
+
+def _closures(extensions: Iterable[str],
+              carried: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Extension module -> it and the `carried` files (archive path -> file) its
+    ``DT_NEEDED`` names reach through ``$ORIGIN`` run paths, transitively, sorted."""
+    seen: dict[str, Optional[elf.Dynamic]] = {}
+
+    def named(path: str) -> Iterable[str]:
+        if path not in seen:
+            seen[path] = elf.dynamic(Path(carried[path]))
+        info = seen[path]
+        if info is None:
+            return
+        origin = posixpath.dirname(path) or "."
+        for name in info.needed:
+            for entry in info.run_path:
+                if "$ORIGIN" in entry or "${ORIGIN}" in entry:
+                    folder = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+                    candidate = posixpath.normpath(posixpath.join(folder, name))
+                    if candidate in carried:
+                        yield candidate
+                        break
+
+    closures = {}
+    for extension in extensions:
+        unit, todo = {extension}, [extension]
+        while todo:
+            for library in named(todo.pop()):
+                if library not in unit:
+                    unit.add(library)
+                    todo.append(library)
+        closures[extension] = tuple(sorted(unit))
+    return closures
+
+
+def _folder_units(paths: set[str], folders: Iterable[str]) -> list[tuple[str, ...]]:
+    """Per folder: the `paths` below it and below no deeper one of `folders`."""
+    units: dict[str, list[str]] = {}
+    deepest_first = sorted(folders, key=len, reverse=True)
+    for path in sorted(paths):
+        folder = next((f for f in deepest_first if path.startswith(f + "/")), None)
+        if folder is not None:
+            units.setdefault(folder, []).append(path)
+    return [tuple(unit) for unit in units.values()]
 
 
 def contents(extraction: Extraction, data: Mapping[str, bytes],
