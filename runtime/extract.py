@@ -37,6 +37,7 @@ _THREADED_FILES = 200  # below this many files and _THREADED_BYTES, one thread i
 _THREADED_BYTES = 8 << 20
 _THREADS = 4
 _CHUNK = 1 << 20  # copied, checked and written a chunk at a time: it stays in the CPU cache
+_PREADV = hasattr(os, "preadv")
 
 
 def cache_home():
@@ -226,13 +227,17 @@ def _copy_checked(archive, path, where, fd):
     buffer = memoryview(bytearray(min(size, _CHUNK)))
     digest = done = 0
     while done < size:
-        chunk = buffer[:min(_CHUNK, size - done)]
-        if os.preadv(archive.fd, [chunk], offset + done) != len(chunk):
+        wanted = min(_CHUNK, size - done)
+        if _PREADV:  # into one buffer: a fresh 1 MiB bytes object per read faults its pages in
+            chunk = buffer[:os.preadv(archive.fd, [buffer[:wanted]], offset + done)]
+        else:  # macOS before 11
+            chunk = memoryview(os.pread(archive.fd, wanted, offset + done))
+        if len(chunk) != wanted:
             raise ArchiveError("{}: truncated at byte {}; rebuild the archive"
                                .format(archive.path, offset + done))
         digest = crc32(chunk, digest)
         _write_fully(fd, chunk)
-        done += len(chunk)
+        done += wanted
     if digest.to_bytes(DIGEST_SIZE, "little") != expected:
         raise ArchiveError("{}: file {!r} is damaged (digest mismatch); rebuild the archive"
                            .format(archive.path, path))

@@ -214,7 +214,10 @@ class ArchiveLoader:
     def location(self, path):
         """Absolute path of an archive member: inside the archive, or extracted."""
         if path in self._extracted:
-            return self.extractor.real(path)
+            try:
+                return self.extractor.real(path)
+            except ArchiveError as exc:  # a damaged file, found as it is written
+                raise _fatal(exc) from None
         return self.prefix + path
 
     def create_module(self, spec):

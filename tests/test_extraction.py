@@ -220,3 +220,27 @@ def test_concurrent_first_runs_write_each_unit_whole(lazy_app: Path, tmp_path: P
     assert not [p for p in root.rglob("*") if ".tmp-" in p.name]
     for name in ("libone.so", "libtwo.so", f"_heapq{SUFFIX}"):
         assert (root / "pkg" / name).read_bytes() == (lazy_app.parent / "site/pkg" / name).read_bytes()
+
+
+@LINUX
+def test_a_damaged_library_is_refused_when_its_unit_is_written(lazy_app: Path,
+                                                                tmp_path: Path) -> None:
+    from freezer.runtime import boot
+    archive = boot.Archive(str(lazy_app))
+    offset, size, _ = archive.manifest[boot.MANIFEST_FILES]["pkg/libtwo.so"]
+    archive.close()
+    data = bytearray(lazy_app.read_bytes())
+    data[offset + size - 3] ^= 1  # the last chunk, after the rest was written
+    damaged = tmp_path / "damaged.pyz"
+    damaged.write_bytes(bytes(data))
+    cache = tmp_path / "cache"
+    assert run(damaged, cache).stdout == FIRST  # the unit is not needed
+    from venvs import isolated_env
+    result = subprocess.run([sys.executable, "-I", "-S", str(damaged), "two"],
+                            env={**isolated_env(tmp_path / "env"), "XDG_CACHE_HOME": str(cache)},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (
+        1, f"freeze: {damaged}: file 'pkg/libtwo.so' is damaged (digest mismatch); "
+           "rebuild the archive\n")
+    assert "pkg/libtwo.so" not in _extracted(cache)
+    assert not [p for p in (cache / "freeze").rglob("*") if ".tmp-" in p.name]
