@@ -8,7 +8,6 @@ dependency of freeze on Linux), so no compiler and no download is needed.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
