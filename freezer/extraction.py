@@ -98,9 +98,14 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
     # one beside it in its package folder, which auditwheel's .libs/ rule misses.
     closures = _closures(extensions, extras.data)
     paths.update(*closures.values())
+    # What --extract names is written up front, with the libraries its extensions load.
     whole = _prefixes(named)
-    units = [unit for extension, unit in closures.items() if not extension.startswith(whole)]
-    units = list(dict.fromkeys(units))
+    up_front = {p for p in paths if p.startswith(whole)}
+    up_front.update(*(closure for extension, closure in closures.items()
+                      if extension.startswith(whole)))
+    units = list(dict.fromkeys(tuple(p for p in closure if p not in up_front)
+                               for extension, closure in closures.items()
+                               if not extension.startswith(whole)))
     rest = paths.difference(*units)
     compiled = _folder_units({path for path in rest if path.endswith(BUILD_FILES)}, found)
     build_files = frozenset().union(*compiled)

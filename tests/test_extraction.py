@@ -243,3 +243,16 @@ def test_a_damaged_library_is_refused_when_its_unit_is_written(lazy_app: Path,
            "rebuild the archive\n")
     assert "pkg/libtwo.so" not in _extracted(cache)
     assert not [p for p in (cache / "freeze").rglob("*") if ".tmp-" in p.name]
+
+
+@LINUX
+def test_extract_writes_the_whole_package_up_front(lazy_app: Path, tmp_path: Path) -> None:
+    src = lazy_app.parent
+    out = tmp_path / "whole.pyz"
+    built = freeze("build", "app.py", "--path", "site", "--extract", "pkg", "-o", out, cwd=src)
+    assert built.returncode == 0, built.stderr
+    assert "headers and sources" not in built.stderr
+    cache = tmp_path / "cache"
+    assert run(out, cache).stdout == FIRST
+    assert {f"pkg/_heapq{SUFFIX}", "pkg/libtwo.so", "pkg/include/pkg.h"} <= _extracted(cache)
+    assert "plain/lib/libthree.so" in _extracted(cache)  # imported: its unit was written
