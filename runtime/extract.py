@@ -285,7 +285,11 @@ def _alive(pid):
 
 
 def _in_threads(work, shares):
-    """Run work(share) for each share in its own thread; re-raise the first failure."""
+    """Run work(share) for each share, the first in this thread and each other in
+    a thread of its own; re-raise the first failure."""
+    if len(shares) == 1:  # one big file: a thread would only cost its start
+        work(shares[0])
+        return
     import threading
     failures = []
 
@@ -295,9 +299,10 @@ def _in_threads(work, shares):
         except BaseException as exc:
             failures.append(exc)
 
-    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares[1:]]
     for thread in threads:
         thread.start()
+    run(shares[0])
     for thread in threads:
         thread.join()
     if failures:
