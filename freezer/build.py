@@ -298,11 +298,13 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
     extras = files.collect(tgt, modules, installed)
     carried = _carry(options, modules, extras, given, warnings)
     real = extraction.decide(modules, extras, options.extract)
-    if real.build_files:
-        tops = sorted({path.partition("/")[0] for path in real.build_files})
-        notes.append(f"{len(real.build_files)} C and Cython headers and sources of "
-                     f"{', '.join(tops)} are written to disk only when importlib.resources "
-                     "asks for their folder; --extract PACKAGE writes them up front")
+    if real.tool_files:
+        tops = sorted({path.partition("/")[0] for path in real.tool_files})
+        count = len(real.tool_files)
+        notes.append(f"{count} file{'s' if count > 1 else ''} of {', '.join(tops)} that only compilers "
+                     "and type checkers read (C headers and sources, Cython sources, stubs) "
+                     "are written to disk only when importlib.resources asks for their folder; "
+                     "--extract PACKAGE writes them up front")
     if carried:
         notes.append(f"carried beside {options.script}, as its strings name them: {carried}")
     _refuse_overwriting_read(options.output, modules, extras)

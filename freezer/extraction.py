@@ -4,8 +4,10 @@ Everything else is read from the archive in place.  A path is extracted (to the
 user cache on first run, or shipped unzipped beside a Lambda package's archive)
 when it is:
 
-- an extension module, or a shared library that a distribution with extension
-  modules carries: the dynamic loader opens files;
+- an extension module, a shared library that a distribution with extension
+  modules carries, or a carried file an extension's ``DT_NEEDED`` names reach
+  through its ``$ORIGIN`` run path (read from the ELF dynamic sections): the
+  dynamic loader opens files;
 - a file a distribution installed under the environment's prefix: sys.prefix
   points at the extracted copies;
 - a data file or module source of a package whose code needs its folder on disk:
@@ -22,25 +24,25 @@ that the folder is a tree of packages like site-packages (astroid maps an
 extracted file back to its module through ``sys.path``); they still load from
 the archive.
 
-A run writes only what it uses.  Most of those files are grouped into units that
-the runtime writes the first time one of their modules is found:
+A run writes only what it uses.  The files are grouped into units that the
+runtime writes the first time one of their modules is found:
 
-- an extension module with the archive's libraries its ``DT_NEEDED`` names
-  reach through ``$ORIGIN`` run paths (read from the ELF dynamic sections): an
-  app importing pyarrow's core writes 8 of its 40 libraries, not all of them;
-- the other files of a package folder extracted because its code builds paths
-  from ``__file__``, written when a module of that package is found (its tests
-  folder, when nothing imports it, never is);
-- the C headers and sources and Cython sources of such a folder, which only a
-  compiler reads (pyarrow carries 581, and creating files is what costs): written
-  when the package's folder is asked for whole, through importlib.resources, and
-  the build says so (``--extract`` names a package to write whole).
+- an extension module with the libraries its run path reaches: an app importing
+  pyarrow's core writes 8 of its 40 libraries;
+- the other files of a package folder extracted because its code needs them,
+  written when a module of that package is found; a test suite inside it
+  (``tests``, ``test``) is a unit of its own, written when one of its modules
+  is (pandas carries 1,143 files of tests among its 1,492);
+- the files of those folders that only tools read (C headers and sources, Cython
+  sources, type stubs: pyarrow and numpy carry hundreds, and creating files is
+  what costs), written when the package's folder is asked for whole, through
+  importlib.resources; the build says so.
 
-The rest (prefix files, files beside the script, the packages --extract names,
-libraries outside package folders that no extension's run path reaches, which
-code may ``dlopen`` by path) is written up front.  A library that code loads by
-path with ctypes is written first (runtime/extract.py patch_ctypes), and a
-package's resource reader writes its whole folder.
+What --extract names is written up front, with the libraries its extensions
+load, as are prefix files, files beside the script, and libraries outside
+package folders that no run path reaches, which code may ``dlopen`` by path.  A
+library that code loads by path with ctypes is written first (runtime/extract.py
+patch_ctypes), and a package's resource reader writes its whole folder.
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ from .resolver import EXTENSION, SOURCE
 
 # Files real by why they travel, whatever imports them (extension modules: by kind).
 _REAL_KINDS = frozenset({LIBRARY, PREFIX_FILE, APP_FILE})
-# Files only compilers read: C and C++ headers and sources, Cython sources.
-BUILD_FILES = (".h", ".hh", ".hpp", ".hxx", ".c", ".cc", ".cpp", ".cxx", ".pxd", ".pxi",
-               ".pyx")
+# Files only tools read: C and C++ headers and sources, Cython sources (compilers),
+# type stubs (type checkers).
+TOOL_FILES = (".h", ".hh", ".hpp", ".hxx", ".c", ".cc", ".cpp", ".cxx", ".pxd", ".pxi",
+              ".pyx", ".pyi", "py.typed")
+TEST_FOLDERS = frozenset({"test", "tests"})
 
 
 @dataclass(frozen=True)
@@ -70,13 +74,13 @@ class Extraction:
     """`folders`: package folders extracted whole; `paths`: every archive path that
     must be real; `inits`: ``__init__`` modules written only to complete the tree;
     `units`: groups of `paths` written when first needed (sorted), the rest up front;
-    `build_files`: those of `paths` written only when their folder is asked for whole."""
+    `tool_files`: those of `paths` written only when their folder is asked for whole."""
 
     folders: tuple[str, ...]
     paths: frozenset[str]
     inits: frozenset[str]
     units: tuple[tuple[str, ...], ...] = ()
-    build_files: frozenset[str] = frozenset()
+    tool_files: frozenset[str] = frozenset()
 
 
 def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extraction:
@@ -99,19 +103,21 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
     closures = _closures(extensions, extras.data)
     paths.update(*closures.values())
     # What --extract names is written up front, with the libraries its extensions load.
-    whole = _prefixes(named)
-    up_front = {p for p in paths if p.startswith(whole)}
+    up_front = {p for p in paths if p.startswith(_prefixes(named))}
     up_front.update(*(closure for extension, closure in closures.items()
-                      if extension.startswith(whole)))
+                      if extension.startswith(_prefixes(named))))
     units = list(dict.fromkeys(tuple(p for p in closure if p not in up_front)
                                for extension, closure in closures.items()
-                               if not extension.startswith(whole)))
-    rest = paths.difference(*units)
-    compiled = _folder_units({path for path in rest if path.endswith(BUILD_FILES)}, found)
-    build_files = frozenset().union(*compiled)
-    units += _folder_units(rest - build_files, found) + compiled
+                               if extension not in up_front))
+    rest = paths.difference(*units) - up_front
+    tools = {path for path in rest if path.endswith(TOOL_FILES)}
+    # A test suite inside a package is its own unit: apps do not run it.
+    suites = {folder for folder in (package_folder(m) for m in bundled if m.spec.is_package)
+              if folder.rpartition("/")[2] in TEST_FOLDERS and folder.startswith(_prefixes(found))}
+    compiled = _folder_units(tools, found | suites)
+    units += _folder_units(rest - tools, found | suites) + compiled
     return Extraction(folders, frozenset(paths), frozenset(package_inits(paths, bundled) - paths),
-                      tuple(sorted(units)), build_files)
+                      tuple(sorted(units)), frozenset().union(*compiled))
 
 
 def _prefixes(folders: Iterable[str]) -> tuple[str, ...]:

@@ -220,6 +220,15 @@ class ArchiveLoader:
                 raise _fatal(exc) from None
         return self.prefix + path
 
+    def extracted_folder(self, path):
+        """The archive folder that `path`, a folder of the extraction folder, is
+        (None for any other path): importlib and pkgutil list it from the archive,
+        where every module is, whether or not a run has written it."""
+        root = self._extractor._root if self._extractor is not None else None
+        if root is None or not (path == root or path.startswith(root + os.sep)):
+            return None
+        return path[len(root) + 1:].replace(os.sep, "/")
+
     def create_module(self, spec):
         return None
 
@@ -530,6 +539,9 @@ def install(archive, isolate=True):
             return ArchivePathEntryFinder(finder, "")
         if path.startswith(loader.prefix):
             return ArchivePathEntryFinder(finder, path[len(loader.prefix):])
+        folder = loader.extracted_folder(path)
+        if folder is not None:
+            return ArchivePathEntryFinder(finder, folder)
         raise ImportError("not a folder of the archive", path=path)
 
     sys.path_hooks.insert(0, path_hook)

@@ -133,6 +133,9 @@ if "two" in sys.argv:
     print(_heapq.heappop(heap), heap)
 if "listing" in sys.argv:
     print(sorted(p.name for p in importlib.resources.files("pkg").iterdir()))
+if "modules" in sys.argv:
+    import pkgutil
+    print(sorted(name for _, name, _ in pkgutil.iter_modules(pkg.__path__)))
 """
 FIRST = '1\n"\\u00e9"\n'  # what every run prints first
 
@@ -162,7 +165,7 @@ def lazy_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     library(folder / "libtwo.so", "libtwo.so")
     built = freeze("build", "app.py", "--path", "site", "-o", "app.pyz", cwd=src)
     assert built.returncode == 0, built.stderr
-    assert "1 C and Cython headers and sources of pkg are written to disk only" in built.stderr
+    assert "1 file of pkg that only compilers and type checkers read" in built.stderr
     return src / "app.pyz"
 
 
@@ -197,6 +200,17 @@ def test_a_library_loaded_by_path_with_ctypes_is_written_first(lazy_app: Path,
                                                                 tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert run(lazy_app, cache, "ctypes").stdout == FIRST + "crc32 of b'': 0\n"
+    assert f"pkg/_heapq{SUFFIX}" not in _extracted(cache)
+
+
+@LINUX
+def test_pkgutil_lists_an_extracted_package_from_the_archive(lazy_app: Path,
+                                                             tmp_path: Path) -> None:
+    """pkg's __path__ is its folder in the cache, where _heapq is not written yet."""
+    cache = tmp_path / "cache"
+    # as in site-packages, where FileFinder takes any .so for a module
+    listed = run(lazy_app, cache, "modules").stdout.splitlines()[-1]
+    assert listed == "['_bisect', '_heapq', 'libone', 'libtwo']"
     assert f"pkg/_heapq{SUFFIX}" not in _extracted(cache)
 
 
@@ -251,8 +265,46 @@ def test_extract_writes_the_whole_package_up_front(lazy_app: Path, tmp_path: Pat
     out = tmp_path / "whole.pyz"
     built = freeze("build", "app.py", "--path", "site", "--extract", "pkg", "-o", out, cwd=src)
     assert built.returncode == 0, built.stderr
-    assert "headers and sources" not in built.stderr
+    assert "only compilers" not in built.stderr
     cache = tmp_path / "cache"
     assert run(out, cache).stdout == FIRST
     assert {f"pkg/_heapq{SUFFIX}", "pkg/libtwo.so", "pkg/include/pkg.h"} <= _extracted(cache)
     assert "plain/lib/libthree.so" in _extracted(cache)  # imported: its unit was written
+
+
+SUITE = {
+    "app.py": """
+        import sys
+        import tally
+        print(tally.table())
+        if "tests" in sys.argv:
+            from tally.tests import test_table
+            print(test_table.EXPECTED)
+    """,
+    "site/tally/__init__.py": """
+        import os
+        HERE = os.path.dirname(__file__)
+        def table():
+            with open(os.path.join(HERE, "rows", "table.txt")) as file:
+                return file.read().strip()
+    """,
+    "site/tally/rows/table.txt": "rows from a real file\n",
+    "site/tally/__init__.pyi": "def table() -> str: ...\n",
+    "site/tally/tests/__init__.py": "",
+    "site/tally/tests/test_table.py": "from tally import tests\nEXPECTED = 'expected rows'\n",
+    "site/tally/tests/expected.txt": "rows from a real file\n",
+}
+
+
+def test_a_packages_test_suite_and_stubs_are_written_only_when_asked_for(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", SUITE)
+    built = freeze("build", "app.py", "--path", "site", "--include", "tally.tests.test_table",
+                   "-o", "app.pyz", cwd=src)
+    assert built.returncode == 0, built.stderr
+    cache = tmp_path / "cache"
+    assert run(src / "app.pyz", cache).stdout == "rows from a real file\n"
+    assert _extracted(cache) == {"tally/__init__.py", "tally/rows/table.txt"}
+    assert run(src / "app.pyz", cache, "tests").stdout.endswith("expected rows\n")
+    assert _extracted(cache) == {"tally/__init__.py", "tally/rows/table.txt",
+                                 "tally/tests/__init__.py", "tally/tests/test_table.py",
+                                 "tally/tests/expected.txt"}
