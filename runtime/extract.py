@@ -94,7 +94,7 @@ class Extractor:
     def real_file(self, path):
         """Write the unit of `path`, a file name inside the folder (code building it
         from an extracted module's ``__file__``), if it is in one not yet written."""
-        root = self._root
+        root, path = self._root, os.path.normpath(path)  # "here/../pkg.libs/x.so"
         if root is not None and path.startswith(root + os.sep):
             self.real(path[len(root) + 1:].replace(os.sep, "/"))
 

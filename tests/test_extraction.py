@@ -124,7 +124,7 @@ print(pkg.one.bisect_left([1, 2, 3], 2))
 print(plain._json.encode_basestring_ascii("\u00e9"))
 if "ctypes" in sys.argv:
     here = os.path.dirname(pkg.one.__file__)
-    library = ctypes.CDLL(os.path.join(here, "libtwo.so"))
+    library = ctypes.CDLL(os.path.join(here, "..", "pkg", "libtwo.so"))
     print("crc32 of b'':", library.crc32(0, None, 0))
 if "two" in sys.argv:
     from pkg import _heapq
