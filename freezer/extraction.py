@@ -115,7 +115,7 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
     suites = {folder for folder in (package_folder(m) for m in bundled if m.spec.is_package)
               if folder.rpartition("/")[2] in TEST_FOLDERS and folder.startswith(_prefixes(found))}
     compiled = _folder_units(tools, found | suites)
-    units += _folder_units(rest - tools, found | suites) + compiled
+    units += _package_units(_folder_units(rest - tools, found | suites), suites) + compiled
     return Extraction(folders, frozenset(paths), frozenset(package_inits(paths, bundled) - paths),
                       tuple(sorted(units)), frozenset().union(*compiled))
 
@@ -184,6 +184,18 @@ def _closures(extensions: Iterable[str],
                     todo.append(library)
         closures[extension] = tuple(sorted(unit))
     return closures
+
+
+def _package_units(units: list[tuple[str, ...]], suites: set[str]) -> list[tuple[str, ...]]:
+    """The folder units of one top-level package joined, but for its test suites: a
+    module may read its sibling package's files (docutils' html4css1 writer reads
+    the html5 writer's stylesheets)."""
+    joined: dict[str, list[str]] = {}
+    for unit in units:
+        folder = unit[0].rpartition("/")[0]
+        suite = next((s for s in suites if f"{folder}/".startswith(s + "/")), None)
+        joined.setdefault(suite or unit[0].partition("/")[0], []).extend(unit)
+    return [tuple(sorted(paths)) for paths in joined.values()]
 
 
 def _folder_units(paths: set[str], folders: Iterable[str]) -> list[tuple[str, ...]]:

@@ -221,11 +221,12 @@ class ArchiveLoader:
         return self.prefix + path
 
     def extracted_folder(self, path):
-        """The archive folder that `path`, a folder of the extraction folder, is
+        """The archive folder that `path`, a folder inside the extraction folder, is
         (None for any other path): importlib and pkgutil list it from the archive,
         where every module is, whether or not a run has written it."""
         root = self._extractor._root if self._extractor is not None else None
-        if root is None or not (path == root or path.startswith(root + os.sep)):
+        # Not a file: runpy.run_path asks path hooks first, then runs it as a script.
+        if root is None or not path.startswith(root + os.sep) or not os.path.isdir(path):
             return None
         return path[len(root) + 1:].replace(os.sep, "/")
 
