@@ -1,0 +1,448 @@
+"""The warm start server of `freeze build --server` (docs/server.md).
+
+A run of a --server archive that finds no server starts one (boot._spawn_server):
+this module, in a fresh interpreter, imports the modules the build chose, then
+waits on a socket.  Later runs connect (boot._run_served) and the server forks a
+child that becomes the run: it takes the run's standard streams, arguments,
+environment, folder and umask, and runs the entry as a normal start would.
+
+Per connection the server forks a monitor, which forks the app's child, relays
+its exit status and kills its process group if the run's process goes away: so a
+server killed mid-run loses no run's status, and the server itself never waits
+on a child.  Nothing here starts a thread: forking a threaded process is unsafe.
+"""
+
+import os
+import sys
+
+from .boot import MANIFEST_SERVER, SERVER_IDLE, SERVER_PRELOAD, server_identity
+
+_CHECK = 1.0  # seconds between checks that the archive and the socket are still ours
+_REQUEST_TIMEOUT = 5.0  # seconds a monitor waits for a run's request or go-ahead
+_GRACE = 1.0  # seconds a child whose run went away has between SIGHUP and SIGKILL
+_BACKLOG = 64
+_LOCK, _SOCKET = ".lock", ".sock"
+# Extension modules whose initialisation reads the terminal: not preloaded.
+_NEVER_PRELOADED = frozenset({"readline", "_curses", "_curses_panel", "curses", "getpass"})
+
+
+def serve(archive, runtime, finder, base):
+    """Serve runs of `archive` on socket `base`.sock until idle, or until the archive
+    or the socket is no longer the one we started with.  One server per base: the
+    one holding the lock; another exits at once."""
+    import fcntl
+    lock = os.open(base + _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return
+    setting = archive.manifest.get(MANIFEST_SERVER) or (False, 600, ())
+    preload(setting[SERVER_PRELOAD])
+    import gc
+    gc.collect()
+    gc.freeze()  # fewer pages copied on write in each child
+    listener, inode = _listen(base)
+    server = _Server(archive, runtime, finder, listener, lock, _single_threaded())
+    try:
+        server.loop(base + _SOCKET, inode, setting[SERVER_IDLE])
+    finally:
+        _remove_if_ours(base + _SOCKET, inode)
+
+
+def preload(names):
+    """Import each module; one that fails is simply not preloaded."""
+    for name in names:
+        if name in _NEVER_PRELOADED:
+            continue
+        try:
+            __import__(name)
+            getattr(sys.modules[name], "__name__", None)  # a lazy module runs its body now
+        except BaseException:
+            pass
+
+
+def _single_threaded():
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return "threading" not in sys.modules
+
+
+def _listen(base):
+    """A listening socket at base.sock, bound under a temporary name and renamed
+    into place, so a client never sees a socket that is not listening yet."""
+    import _socket
+    folder, _, stem = base.rpartition("/")
+    for name in os.listdir(folder):  # temporary names of servers killed while binding
+        if name.startswith(stem + ".") and name.endswith(".tmp"):
+            _unlink(folder + "/" + name)
+    temporary = "{}.{}.tmp".format(base, os.getpid())
+    listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    listener.bind(temporary)
+    listener.listen(_BACKLOG)
+    os.rename(temporary, base + _SOCKET)
+    return listener, os.stat(base + _SOCKET).st_ino
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _remove_if_ours(path, inode):
+    try:
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+class _Server:
+    def __init__(self, archive, runtime, finder, listener, lock, usable):
+        self.archive, self.runtime, self.finder = archive, runtime, finder
+        self.listener, self.lock, self.usable = listener, lock, usable
+        self.identity = server_identity(archive)
+        self.archive_status = _file_identity(os.fstat(archive.fd))
+
+    def loop(self, path, inode, idle):
+        import select
+        import time
+        poller = select.poll()
+        poller.register(self.listener.fileno(), select.POLLIN)
+        last_run = checked = time.monotonic()
+        while True:
+            now = time.monotonic()
+            timeout = max(0.0, min(_CHECK - (now - checked), idle - (now - last_run)))
+            events = poller.poll(timeout * 1000)
+            _reap()
+            now = time.monotonic()
+            if now - checked >= _CHECK:
+                checked = now
+                if not self._still_ours(path, inode):
+                    return
+            if events:
+                last_run = now
+                self._accept()
+            elif now - last_run >= idle:
+                return
+
+    def _still_ours(self, path, inode):
+        """The archive is the file we opened, unchanged, and the socket is ours."""
+        try:
+            return (_file_identity(os.stat(self.archive.path)) == self.archive_status
+                    and os.stat(path).st_ino == inode)
+        except OSError:
+            return False
+
+    def _accept(self):
+        import _socket
+        try:
+            fd, _ = self.listener._accept()
+        except OSError:
+            return
+        connection = _socket.socket(fileno=fd)
+        try:
+            if not self.usable or _peer_uid(connection, _socket) != os.getuid():
+                return  # refused: the run starts as usual
+            if os.fork() == 0:
+                status = 1
+                try:
+                    self.listener.close()
+                    os.close(self.lock)
+                    _Monitor(self, connection).run()
+                    status = 0
+                except BaseException:
+                    _report()
+                finally:
+                    os._exit(status)
+        finally:
+            connection.close()
+
+
+def _file_identity(status):
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def _peer_uid(connection, _socket):
+    credentials = connection.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+    return int.from_bytes(credentials[4:8], sys.byteorder)
+
+
+def _reap():
+    """Collect the monitors that ended (the server has no other children)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+class _Monitor:
+    """One run, in a process of its own: read the request, fork the app's child,
+    relay its exit status; kill its process group if the run's process is gone."""
+
+    def __init__(self, server, connection):
+        self.server, self.connection = server, connection
+
+    def run(self):
+        import _socket
+        connection = self.connection
+        connection.settimeout(_REQUEST_TIMEOUT)
+        request, fds = _read_request(connection, _socket)
+        if request is None or request[0] != self.server.identity:
+            return
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                connection.close()
+                os.close(writer)
+                _Child(self.server, request, fds).run(reader)
+            except BaseException:
+                _report()
+            finally:
+                os._exit(1)
+        os.close(reader)
+        for fd in fds:
+            os.close(fd)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        try:
+            connection.sendall(pid.to_bytes(8, "little"))
+            go = connection.recv(1)
+        except OSError:
+            go = b""
+        if go != b"G":  # the run gave up waiting: it starts as usual
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return
+        os.write(writer, b"G")
+        os.close(writer)
+        status = self._watch(pid)
+        if status is not None:
+            try:
+                connection.sendall(status.to_bytes(8, "little", signed=True))
+            except OSError:
+                pass
+
+    def _watch(self, pid):
+        """The child's exit status, or None when the run's process went away first
+        (its child then gets SIGHUP, and SIGKILL after a grace period)."""
+        import select
+        poller = select.poll()
+        poller.register(self.connection.fileno(), select.POLLIN | select.POLLHUP)
+        try:
+            pidfd = os.pidfd_open(pid)
+            poller.register(pidfd, select.POLLIN)
+            timeout = None
+        except (AttributeError, OSError):
+            timeout = 50
+        while True:
+            events = poller.poll(timeout)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            if any(fd == self.connection.fileno() for fd, _ in events):
+                self._end(pid)
+                return None
+
+    def _end(self, pid):
+        import time
+        for number, wait in ((1, _GRACE), (9, None)):  # SIGHUP, then SIGKILL
+            try:
+                os.killpg(pid, number)
+            except OSError:
+                pass
+            deadline = time.monotonic() + (wait or 0)
+            while wait is None or time.monotonic() < deadline:
+                done, _ = os.waitpid(pid, 0 if wait is None else os.WNOHANG)
+                if done:
+                    return
+                time.sleep(0.02)
+
+
+def _read_request(connection, _socket):
+    """(request, [fds]) of a run (boot._handshake), or (None, [])."""
+    import marshal
+    try:
+        data, ancillary, _, _ = connection.recvmsg(65536, _socket.CMSG_SPACE(3 * 4))
+    except OSError:
+        return None, []
+    fds = []
+    for level, kind, payload in ancillary:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds += [int.from_bytes(payload[i:i + 4], sys.byteorder)
+                    for i in range(0, len(payload) - len(payload) % 4, 4)]
+    try:
+        size = int.from_bytes(data[:8], "little")
+        while len(data) < 8 + size:
+            chunk = connection.recv(8 + size - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        request = marshal.loads(data[8:8 + size])
+    except (OSError, EOFError, ValueError, TypeError):
+        request = None
+    if request is None or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        return None, []
+    return request, fds
+
+
+class _Child:
+    """The app's process for one run: it becomes the run's process as far as Python
+    can tell, then runs the entry as runtime/entry.py's run() does."""
+
+    def __init__(self, server, request, fds):
+        self.server, self.fds = server, fds
+        (_, self.argv, self.orig_argv, self.environ, self.cwd, self.umask, self.ignored,
+         self.blocked) = request
+
+    def run(self, reader):
+        os.setpgid(0, 0)
+        go = os.read(reader, 1)
+        os.close(reader)
+        if go != b"G":
+            os._exit(1)
+        for target, fd in enumerate(self.fds):
+            os.dup2(fd, target)
+        for fd in self.fds:
+            if fd > 2:
+                os.close(fd)
+        self._signals()
+        _new_stdio()
+        os.environb.clear()
+        os.environb.update(self.environ)
+        os.chdir(self.cwd)
+        os.umask(self.umask)
+        sys.argv = list(self.argv)
+        sys.orig_argv = list(self.orig_argv)
+        _reseed()
+        os._exit(_run(self.server))
+
+    def _signals(self):
+        """Dispositions as the run's interpreter started with them: what its parent
+        ignored stays ignored, Ctrl-C raises KeyboardInterrupt, SIGPIPE and SIGXFSZ
+        are ignored as Python does, the rest default; its blocked signals blocked."""
+        import _signal
+        for number in range(1, _signal.NSIG):
+            if number in (_signal.SIGKILL, _signal.SIGSTOP):
+                continue
+            if number in self.ignored or number in (_signal.SIGPIPE, _signal.SIGXFSZ):
+                handler = _signal.SIG_IGN
+            elif number == _signal.SIGINT:
+                handler = _signal.default_int_handler
+            else:
+                handler = _signal.SIG_DFL
+            try:
+                if _signal.getsignal(number) is not handler:
+                    _signal.signal(number, handler)
+            except (OSError, ValueError):
+                pass
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, self.blocked)
+
+
+def _new_stdio():
+    """sys.stdin, stdout and stderr for descriptors 0, 1 and 2, made as CPython's
+    create_stdio makes them at start: the encoding and errors the server's own
+    streams got (they follow from the locale and options a run shares with its
+    server), line buffering at a terminal and always for stderr, write-through
+    under -u."""
+    import _io
+    buffered = not sys.__stdout__.write_through  # python -u: the server got it too
+    for fd, name, writing in ((0, "stdin", False), (1, "stdout", True), (2, "stderr", True)):
+        old = getattr(sys, "__{}__".format(name))
+        buffering = -1 if buffered or not writing else 0
+        buffer = _io.open(fd, "wb" if writing else "rb", buffering, closefd=False)
+        raw = buffer.raw if buffering else buffer
+        raw.name = "<{}>".format(name)
+        stream = _io.TextIOWrapper(buffer, old.encoding, old.errors, "\n",
+                                   buffered and (raw.isatty() or fd == 2), not buffered)
+        stream.mode = "w" if writing else "r"
+        setattr(sys, name, stream)
+        setattr(sys, "__{}__".format(name), stream)
+
+
+def _reseed():
+    """Per-process secrets the stdlib made at import: random reseeds itself at fork;
+    multiprocessing's authentication key does not."""
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None:
+        try:
+            process.current_process().authkey = os.urandom(32)
+        except Exception:
+            pass
+
+
+def _run(server):
+    """Run the entry and finish as the interpreter would: wait for threads, run
+    the atexit functions, flush the streams; the exit status."""
+    try:
+        server.runtime.entry.run(server.archive, server.finder)
+        status = 0
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()
+        except BaseException:
+            pass
+    import atexit
+    atexit._run_exitfuncs()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except Exception as exc:
+        _unraisable(exc, sys.stdout)
+        status = 120
+    try:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except Exception:
+        pass
+    return status
+
+
+def _exit_status(code):
+    """The status `raise SystemExit(code)` exits with (pythonrun's handle_system_exit)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    try:
+        sys.stderr.write("{}\n".format(code))
+        sys.stderr.flush()
+    except Exception:
+        pass
+    return 1
+
+
+def _report():
+    """A failure of the server's own code, on its stderr (/dev/null unless debugging)."""
+    try:
+        import traceback
+        traceback.print_exc()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+
+
+def _unraisable(exc, obj):
+    try:
+        import traceback
+        sys.stderr.write("Exception ignored in: {!r}\n".format(obj))
+        sys.stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
+    except Exception:
+        pass
