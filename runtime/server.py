@@ -22,6 +22,9 @@ _REQUEST_TIMEOUT = 5.0  # seconds a monitor waits for a run's request or go-ahea
 _GRACE = 1.0  # seconds a child whose run went away has between SIGHUP and SIGKILL
 _BACKLOG = 64
 _LOCK, _SOCKET = ".lock", ".sock"
+# Modules whose top level reads process state that the child sets anew (_reset): the
+# build preloads them all the same (freezer/graph.py server_preload).
+RESET_IN_CHILD = frozenset({"logging"})
 # Extension modules whose initialisation reads the terminal: not preloaded.
 _NEVER_PRELOADED = frozenset({"readline", "_curses", "_curses_panel", "curses", "getpass"})
 
@@ -324,7 +327,7 @@ class _Child:
         os.umask(self.umask)
         sys.argv = list(self.argv)
         sys.orig_argv = list(self.orig_argv)
-        _reseed()
+        _reset()
         os._exit(_run(self.server))
 
     def _signals(self):
@@ -370,9 +373,14 @@ def _new_stdio():
         setattr(sys, "__{}__".format(name), stream)
 
 
-def _reseed():
-    """Per-process secrets the stdlib made at import: random reseeds itself at fork;
-    multiprocessing's authentication key does not."""
+def _reset():
+    """Per-process state the stdlib made at import: random reseeds itself at fork;
+    multiprocessing's authentication key does not, and logging's start time (its
+    records' relativeCreated) is the server's."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        import time
+        logging._startTime = time.time_ns() if isinstance(logging._startTime, int) else time.time()
     process = sys.modules.get("multiprocessing.process")
     if process is not None:
         try:
