@@ -742,8 +742,9 @@ def _exit_as(status):
     """Exit as the child did: with its status, or killed by its signal."""
     if status < 0:
         import _signal
-        _signal.signal(-status, _signal.SIG_DFL)
-        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (-status,))
+        if -status not in (_signal.SIGKILL, _signal.SIGSTOP):  # these cannot be caught
+            _signal.signal(-status, _signal.SIG_DFL)
+            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (-status,))
         os.kill(os.getpid(), -status)
         status = 128 - status
     os._exit(status)

@@ -39,6 +39,8 @@ def serve(archive, runtime, finder, base):
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return
+    os.ftruncate(lock, 0)
+    os.write(lock, str(os.getpid()).encode())  # `kill $(cat BASE.lock)` stops it (docs/server.md)
     setting = archive.manifest.get(MANIFEST_SERVER) or (False, 600, ())
     preload(setting[SERVER_PRELOAD])
     import gc
