@@ -84,7 +84,8 @@ MANIFEST_SERVER = "server"
 SERVER_ENABLED, SERVER_IDLE, SERVER_PRELOAD = range(3)
 # "0" or "1" overrides MANIFEST_SERVER's flag for a run (docs/server.md).
 SERVER_VARIABLE = "FREEZE_SERVER"
-# Set only on a server process, by the run that spawns it: the path its socket takes.
+# Set only on a server process, by the run that spawns it: "PID:BASE", that run's pid
+# and the path of the server's socket and lock without their suffixes.
 SERVE_VARIABLE = "FREEZE_SERVE"
 
 # Fields of the manifest's tuples, by position (module records: KIND ... below).
@@ -664,9 +665,10 @@ def _run_served(archive):
         return
     identity = server_identity(archive)
     base = server_base(folder, identity)
+    import _signal
     import _socket
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    pid = None
+    saved = None
     try:
         connection.settimeout(_ACCEPT_TIMEOUT)
         try:
@@ -674,20 +676,26 @@ def _run_served(archive):
         except OSError:
             _spawn_server(archive, base)
             return
-        pid = _handshake(connection, identity, _socket)
+        pid = _handshake(connection, identity, _signal, _socket)
+        if pid is None:
+            return
+        # Forwarding starts before the child may run: a signal never finds us unprepared.
+        saved = _forward_signals(pid, _signal)
+        connection.sendall(b"G")
+        connection.settimeout(None)
+        reply = _receive(connection, 8)
     except OSError:
+        for number, handler in (saved or {}).items():
+            _signal.signal(number, handler)
         return
     finally:
-        if pid is None:
-            connection.close()
-    if pid is not None:
-        _exit_as(_wait_served(connection, pid))
+        connection.close()
+    _exit_as(STATUS_LOST if reply is None else int.from_bytes(reply, "little", signed=True))
 
 
-def _handshake(connection, identity, _socket):
-    """Send the request and our standard streams; the child's pid once it accepted
-    (and we confirmed: it runs nothing before), or None."""
-    import _signal
+def _handshake(connection, identity, _signal, _socket):
+    """Send the request and our standard streams; the pid of the child that will run
+    it once we confirm (it runs nothing before), or None."""
     umask = os.umask(0)
     os.umask(umask)
     ignored = tuple(number for number in range(1, _signal.NSIG)
@@ -701,10 +709,7 @@ def _handshake(connection, identity, _socket):
     if sent < len(data):
         connection.sendall(data[sent:])
     reply = _receive(connection, 8)
-    if reply is None:
-        return None
-    connection.sendall(b"G")
-    return int.from_bytes(reply, "little")
+    return None if reply is None else int.from_bytes(reply, "little")
 
 
 def _receive(connection, size):
@@ -717,11 +722,9 @@ def _receive(connection, size):
     return data
 
 
-def _wait_served(connection, pid):
-    """The child's exit status as os.waitstatus_to_exitcode gives it, forwarding
-    our signals to its process group meanwhile."""
-    import _signal
-
+def _forward_signals(pid, _signal):
+    """Forward our signals to the process group of the child `pid`; the handlers
+    replaced, to restore if the child never runs."""
     def forward(number, frame):
         try:
             os.killpg(pid, number)
@@ -730,12 +733,13 @@ def _wait_served(connection, pid):
         if number == _signal.SIGTSTP:  # stop as the child did; SIGCONT resumes both
             os.kill(os.getpid(), _signal.SIGSTOP)
 
+    saved = {}
     for name in _SIGNALS:
-        if _signal.getsignal(getattr(_signal, name)) is not _signal.SIG_IGN:
-            _signal.signal(getattr(_signal, name), forward)
-    connection.settimeout(None)
-    reply = _receive(connection, 8)
-    return STATUS_LOST if reply is None else int.from_bytes(reply, "little", signed=True)
+        number = getattr(_signal, name)
+        handler = _signal.getsignal(number)
+        if handler is not _signal.SIG_IGN:
+            saved[number] = _signal.signal(number, forward)
+    return saved
 
 
 def _exit_as(status):
@@ -754,7 +758,7 @@ def _spawn_server(archive, base):
     """Start this archive's server for the runs after this one: a fresh interpreter
     with our options, in a session of its own, its streams on /dev/null."""
     environment = dict(os.environ)
-    environment[SERVE_VARIABLE] = base
+    environment[SERVE_VARIABLE] = "{}:{}".format(os.getpid(), base)
     null = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
             (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)]
     try:

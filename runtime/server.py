@@ -21,6 +21,7 @@ _CHECK = 1.0  # seconds between checks that the archive and the socket are still
 _REQUEST_TIMEOUT = 5.0  # seconds a monitor waits for a run's request or go-ahead
 _GRACE = 1.0  # seconds a child whose run went away has between SIGHUP and SIGKILL
 _BACKLOG = 64
+_SPAWNER_WAIT = 2.0  # seconds a new server waits for the run that spawned it to end
 _LOCK, _SOCKET = ".lock", ".sock"
 # Modules whose top level reads process state that the child sets anew (_reset): the
 # build preloads them all the same (freezer/graph.py server_preload).
@@ -29,11 +30,15 @@ RESET_IN_CHILD = frozenset({"logging"})
 _NEVER_PRELOADED = frozenset({"readline", "_curses", "_curses_panel", "curses", "getpass"})
 
 
-def serve(archive, runtime, finder, base):
-    """Serve runs of `archive` on socket `base`.sock until idle, or until the archive
-    or the socket is no longer the one we started with.  One server per base: the
-    one holding the lock; another exits at once."""
+def serve(archive, runtime, finder, request):
+    """Serve runs of `archive` on socket BASE.sock until idle, or until the archive or
+    the socket is no longer the one we started with; `request` is boot.SERVE_VARIABLE's
+    value, "PID:BASE" (PID: the run that spawned us) or "BASE".  One server per base:
+    the one holding the lock; another exits at once."""
     import fcntl
+    spawner, colon, base = request.partition(":")
+    if not (colon and spawner.isdigit()):
+        spawner, base = "", request
     lock = os.open(base + _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -42,6 +47,8 @@ def serve(archive, runtime, finder, base):
     os.ftruncate(lock, 0)
     os.write(lock, str(os.getpid()).encode())  # `kill $(cat BASE.lock)` stops it (docs/server.md)
     setting = archive.manifest.get(MANIFEST_SERVER) or (False, 600, ())
+    if spawner:
+        _after_spawner(int(spawner))
     preload(setting[SERVER_PRELOAD])
     import gc
     gc.collect()
@@ -52,6 +59,22 @@ def serve(archive, runtime, finder, base):
         server.loop(base + _SOCKET, inode, setting[SERVER_IDLE])
     finally:
         _remove_if_ours(base + _SOCKET, inode)
+
+
+def _after_spawner(pid, longest=_SPAWNER_WAIT):
+    """Wait (up to `longest` seconds) for the run that spawned us to end: importing the
+    app beside it would slow that run down on a busy machine."""
+    import select
+    try:
+        parent = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return
+    try:
+        poller = select.poll()
+        poller.register(parent, select.POLLIN)
+        poller.poll(longest * 1000)
+    finally:
+        os.close(parent)
 
 
 def preload(names):
