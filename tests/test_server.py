@@ -324,6 +324,7 @@ def _pty_run(command: list[str], env: dict[str, str], cwd: Path,
             break
         output += chunk
         if interrupt and b"ready" in output:
+            time.sleep(0.3)  # into its sleep, as a person would be
             os.write(fd, b"\x03")
             interrupt = False
     os.close(fd)
