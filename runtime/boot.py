@@ -665,7 +665,7 @@ def _run_served(archive):
         return
     identity = server_identity(archive)
     base = server_base(folder, identity)
-    import _signal
+    import _signal  # type: ignore[import-not-found]  # signal imports enum
     import _socket
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     saved = None

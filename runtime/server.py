@@ -359,7 +359,7 @@ class _Child:
         """Dispositions as the run's interpreter started with them: what its parent
         ignored stays ignored, Ctrl-C raises KeyboardInterrupt, SIGPIPE and SIGXFSZ
         are ignored as Python does, the rest default; its blocked signals blocked."""
-        import _signal
+        import _signal  # type: ignore[import-not-found]
         for number in range(1, _signal.NSIG):
             if number in (_signal.SIGKILL, _signal.SIGSTOP):
                 continue
@@ -384,16 +384,16 @@ def _new_stdio():
     server), line buffering at a terminal and always for stderr, write-through
     under -u."""
     import _io
-    buffered = not sys.__stdout__.write_through  # python -u: the server got it too
+    buffered = not getattr(sys.__stdout__, "write_through", False)  # -u: the server's too
     for fd, name, writing in ((0, "stdin", False), (1, "stdout", True), (2, "stderr", True)):
         old = getattr(sys, "__{}__".format(name))
         buffering = -1 if buffered or not writing else 0
         buffer = _io.open(fd, "wb" if writing else "rb", buffering, closefd=False)
-        raw = buffer.raw if buffering else buffer
-        raw.name = "<{}>".format(name)
+        raw = buffer.raw if buffering else buffer  # type: ignore[attr-defined]
+        raw.name = "<{}>".format(name)  # type: ignore[misc]
         stream = _io.TextIOWrapper(buffer, old.encoding, old.errors, "\n",
                                    buffered and (raw.isatty() or fd == 2), not buffered)
-        stream.mode = "w" if writing else "r"
+        stream.mode = "w" if writing else "r"  # type: ignore[misc]
         setattr(sys, name, stream)
         setattr(sys, "__{}__".format(name), stream)
 
@@ -405,7 +405,8 @@ def _reset():
     logging = sys.modules.get("logging")
     if logging is not None:
         import time
-        logging._startTime = time.time_ns() if isinstance(logging._startTime, int) else time.time()
+        started = logging._startTime
+        logging._startTime = time.time_ns() if isinstance(started, int) else time.time()  # type: ignore[attr-defined]
     process = sys.modules.get("multiprocessing.process")
     if process is not None:
         try:
