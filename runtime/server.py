@@ -6,10 +6,12 @@ waits on a socket.  Later runs connect (boot._run_served) and the server forks a
 child that becomes the run: it takes the run's standard streams, arguments,
 environment, folder and umask, and runs the entry as a normal start would.
 
-Per connection the server forks a monitor, which forks the app's child, relays
-its exit status and kills its process group if the run's process goes away: so a
-server killed mid-run loses no run's status, and the server itself never waits
-on a child.  Nothing here starts a thread: forking a threaded process is unsafe.
+The server keeps one spare monitor forked, with the app's child forked by it and
+waiting: the spare accepts the next run, hands the child the request, relays its
+exit status and kills its process group if the run's process goes away, while the
+server forks the next spare.  A run waits for no fork, a server killed mid-run
+loses no run's status, and the server never waits on a run.  Nothing here starts
+a thread: forking a threaded process is unsafe.
 """
 
 import os
@@ -108,6 +110,7 @@ def _listen(base):
     listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     listener.bind(temporary)
     listener.listen(_BACKLOG)
+    listener.setblocking(False)  # spares poll it; one may find the connection taken
     os.rename(temporary, base + _SOCKET)
     return listener, os.stat(base + _SOCKET).st_ino
 
@@ -135,26 +138,57 @@ class _Server:
         self.archive_status = _file_identity(os.fstat(archive.fd))
 
     def loop(self, path, inode, idle):
+        """Keep one spare monitor ready (it accepts the next run itself), until idle
+        or no longer ours.  A spare tells us through `taken` that it took a run; each
+        spare sees `alive` end when we do."""
         import select
         import time
+        taken, taken_end = os.pipe()
+        alive, alive_end = os.pipe()
         poller = select.poll()
-        poller.register(self.listener.fileno(), select.POLLIN)
+        poller.register(taken, select.POLLIN)
+        if not self.usable:
+            poller.register(self.listener.fileno(), select.POLLIN)
+        spare = None
         last_run = checked = time.monotonic()
         while True:
+            if self.usable and spare is None:
+                spare = self._fork_spare((taken, alive_end), (taken_end, alive))
             now = time.monotonic()
             timeout = max(0.0, min(_CHECK - (now - checked), idle - (now - last_run)))
             events = poller.poll(timeout * 1000)
-            _reap()
+            if spare in _reap():
+                spare = None
             now = time.monotonic()
+            for fd, _ in events:
+                last_run = now
+                if fd == taken:
+                    os.read(taken, 64)
+                    spare = None
+                else:
+                    self._refuse()
             if now - checked >= _CHECK:
                 checked = now
                 if not self._still_ours(path, inode):
                     return
-            if events:
-                last_run = now
-                self._accept()
-            elif now - last_run >= idle:
+            if not events and now - last_run >= idle:
                 return
+
+    def _fork_spare(self, ours, its):
+        """A spare monitor: a process of its own, given the ends of the pipes in `its`."""
+        pid = os.fork()
+        if pid:
+            return pid
+        status = 1
+        try:
+            for fd in (self.lock, *ours):
+                os.close(fd)
+            _Monitor(self, *its).run()
+            status = 0
+        except BaseException:
+            _report()
+        finally:
+            os._exit(status)
 
     def _still_ours(self, path, inode):
         """The archive is the file we opened, unchanged, and the socket is ours."""
@@ -164,29 +198,13 @@ class _Server:
         except OSError:
             return False
 
-    def _accept(self):
-        import _socket
+    def _refuse(self):
+        """Close a run's connection unanswered: it starts as usual."""
         try:
             fd, _ = self.listener._accept()
+            os.close(fd)
         except OSError:
-            return
-        connection = _socket.socket(fileno=fd)
-        try:
-            if not self.usable or _peer_uid(connection, _socket) != os.getuid():
-                return  # refused: the run starts as usual
-            if os.fork() == 0:
-                status = 1
-                try:
-                    self.listener.close()
-                    os.close(self.lock)
-                    _Monitor(self, connection).run()
-                    status = 0
-                except BaseException:
-                    _report()
-                finally:
-                    os._exit(status)
-        finally:
-            connection.close()
+            pass
 
 
 def _file_identity(status):
@@ -199,72 +217,112 @@ def _peer_uid(connection, _socket):
 
 
 def _reap():
-    """Collect the monitors that ended (the server has no other children)."""
+    """The pids of the monitors that ended (the server has no other children)."""
+    ended: list[int] = []  # annotations in a function cost nothing at run time
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return ended
         if pid == 0:
-            return
+            return ended
+        ended.append(pid)
 
 
 class _Monitor:
-    """One run, in a process of its own: read the request, fork the app's child,
-    relay its exit status; kill its process group if the run's process is gone."""
+    """One run, in a process of its own, forked before the run connects with the app's
+    child forked ahead too (so a run waits for no fork): accept the run, check it, hand
+    the child its request, relay its exit status, and kill its process group if the
+    run's process goes away."""
 
-    def __init__(self, server, connection):
-        self.server, self.connection = server, connection
+    def __init__(self, server, taken, alive):
+        self.server, self.taken, self.alive = server, taken, alive
 
     def run(self):
         import _socket
-        connection = self.connection
-        connection.settimeout(_REQUEST_TIMEOUT)
-        request, fds = _read_request(connection, _socket)
-        if request is None or request[0] != self.server.identity:
-            return
-        reader, writer = os.pipe()
+        mine, childs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             try:
-                connection.close()
-                os.close(writer)
-                _Child(self.server, request, fds).run(reader)
+                for fd in (self.taken, self.alive, self.server.listener.fileno(), mine.fileno()):
+                    os.close(fd)
+                _Child(self.server).run(childs, _socket)
             except BaseException:
                 _report()
             finally:
                 os._exit(1)
-        os.close(reader)
-        for fd in fds:
-            os.close(fd)
+        childs.close()
         try:
             os.setpgid(pid, pid)
         except OSError:
             pass
+        started = False
+        try:
+            connection = self._accept(_socket)
+            if connection is not None:
+                started = self._serve(connection, pid, mine, _socket)
+        finally:
+            if not started:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+
+    def _accept(self, _socket):
+        """The next run's connection, or None once the server is gone."""
+        import select
+        listener = self.server.listener
+        poller = select.poll()
+        poller.register(listener.fileno(), select.POLLIN)
+        poller.register(self.alive, select.POLLIN)
+        while True:
+            for fd, _ in poller.poll():
+                if fd == self.alive:
+                    return None
+            try:
+                fd, _ = listener._accept()
+            except BlockingIOError:
+                continue
+            except OSError:
+                return None
+            os.write(self.taken, b"T")  # the server forks the next spare now
+            for end in (self.taken, self.alive):
+                os.close(end)
+            listener.close()
+            return _socket.socket(fileno=fd)
+
+    def _serve(self, connection, pid, channel, _socket):
+        """Run the child for the run on `connection`: whether it started."""
+        if _peer_uid(connection, _socket) != os.getuid():
+            return False  # another user's: refused, it starts as usual
+        connection.settimeout(_REQUEST_TIMEOUT)
+        request, fds = _read_request(connection, _socket)
+        if request is None or request[0] != self.server.identity:
+            return False
         try:
             connection.sendall(pid.to_bytes(8, "little"))
             go = connection.recv(1)
         except OSError:
             go = b""
-        if go != b"G":  # the run gave up waiting: it starts as usual
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            return
-        os.write(writer, b"G")
-        os.close(writer)
-        status = self._watch(pid)
+        if go == b"G":  # else the run gave up waiting: it starts as usual
+            _send_request(channel, request, fds, _socket)
+        for fd in fds:
+            os.close(fd)
+        channel.close()
+        if go != b"G":
+            return False
+        status = self._watch(connection, pid)
         if status is not None:
             try:
                 connection.sendall(status.to_bytes(8, "little", signed=True))
             except OSError:
                 pass
+        return True
 
-    def _watch(self, pid):
+    def _watch(self, connection, pid):
         """The child's exit status, or None when the run's process went away first
         (its child then gets SIGHUP, and SIGKILL after a grace period)."""
         import select
         poller = select.poll()
-        poller.register(self.connection.fileno(), select.POLLIN | select.POLLHUP)
+        poller.register(connection.fileno(), select.POLLIN | select.POLLHUP)
         try:
             pidfd = os.pidfd_open(pid)
             poller.register(pidfd, select.POLLIN)
@@ -276,7 +334,7 @@ class _Monitor:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return os.waitstatus_to_exitcode(status)
-            if any(fd == self.connection.fileno() for fd, _ in events):
+            if any(fd == connection.fileno() for fd, _ in events):
                 self._end(pid)
                 return None
 
@@ -293,6 +351,17 @@ class _Monitor:
                 if done:
                     return
                 time.sleep(0.02)
+
+
+def _send_request(channel, request, fds, _socket):
+    """Hand a run's request and descriptors to the child waiting on `channel`."""
+    import marshal
+    data = marshal.dumps(request)
+    data = len(data).to_bytes(8, "little") + data
+    ancillary = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+    sent = channel.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, ancillary)])
+    if sent < len(data):
+        channel.sendall(data[sent:])
 
 
 def _read_request(connection, _socket):
@@ -325,33 +394,34 @@ def _read_request(connection, _socket):
 
 
 class _Child:
-    """The app's process for one run: it becomes the run's process as far as Python
-    can tell, then runs the entry as runtime/entry.py's run() does."""
+    """The app's process for one run, forked before the run connected: it waits for
+    the run's request, becomes the run's process as far as Python can tell, then runs
+    the entry as runtime/entry.py's run() does."""
 
-    def __init__(self, server, request, fds):
-        self.server, self.fds = server, fds
-        (_, self.argv, self.orig_argv, self.environ, self.cwd, self.umask, self.ignored,
-         self.blocked) = request
+    def __init__(self, server):
+        self.server = server
 
-    def run(self, reader):
+    def run(self, channel, _socket):
         os.setpgid(0, 0)
-        go = os.read(reader, 1)
-        os.close(reader)
-        if go != b"G":
+        channel.settimeout(None)
+        request, fds = _read_request(channel, _socket)
+        if request is None:
             os._exit(1)
-        for target, fd in enumerate(self.fds):
+        (_, argv, orig_argv, environ, cwd, umask, self.ignored, self.blocked) = request
+        for target, fd in enumerate(fds):
             os.dup2(fd, target)
-        for fd in self.fds:
+        for fd in fds:
             if fd > 2:
                 os.close(fd)
+        channel.close()
         self._signals()
         _new_stdio()
         os.environb.clear()
-        os.environb.update(self.environ)
-        os.chdir(self.cwd)
-        os.umask(self.umask)
-        sys.argv = list(self.argv)
-        sys.orig_argv = list(self.orig_argv)
+        os.environb.update(environ)
+        os.chdir(cwd)
+        os.umask(umask)
+        sys.argv = list(argv)
+        sys.orig_argv = list(orig_argv)
         _reset()
         os._exit(_run(self.server))
 

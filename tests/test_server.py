@@ -298,6 +298,7 @@ def test_sigterm_to_the_run_reaches_the_child(served: Served) -> None:
     assert proc.stdout
     ready = proc.stdout.readline().split()
     assert ready[0] == "ready" and int(ready[1]) != proc.pid  # served
+    time.sleep(0.3)  # into its sleep: a signal inside print() is another story
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
     assert out == f"got {signal.SIGTERM.value}\n" and proc.returncode == 7
