@@ -581,6 +581,7 @@ _START_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG", "TZ")
 _ACCEPT_TIMEOUT = 1.0
 _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH",
             "SIGCONT", "SIGTSTP")  # forwarded to the server's child
+_SOCKET_PATH_ROOM = 108  # bytes of a socket's path, its NUL included (sun_path)
 STATUS_LOST = 1  # the exit status of a run whose server-side parent was killed
 
 
@@ -665,6 +666,8 @@ def _run_served(archive):
         return
     identity = server_identity(archive)
     base = server_base(folder, identity)
+    if len(os.fsencode(base)) + len(".sock") >= _SOCKET_PATH_ROOM:
+        return  # no server could bind there
     import _signal  # type: ignore[import-not-found]  # signal imports enum
     import _socket
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)

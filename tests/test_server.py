@@ -502,3 +502,15 @@ def test_click_decides_colours_as_in_a_normal_run(tmp_path: Path, runtime_folder
         assert warm_tty == normal_tty
     finally:
         served.stop()
+
+
+def test_no_server_where_a_socket_path_would_not_fit(served: Served) -> None:
+    deep = served.folder / ("x" * 90)
+    deep.mkdir(mode=0o700)
+    served.folder = deep
+    served.env["XDG_RUNTIME_DIR"] = str(deep)
+    for _ in range(2):
+        done = served.run("hello")
+        assert done.returncode == 0 and _pid(done) == served.client
+    time.sleep(0.5)
+    assert not list((deep / "freeze").glob("*.lock"))  # none was spawned
