@@ -66,6 +66,10 @@ APP = {
                 time.sleep(float(sys.argv[2]))
                 print("done")
                 sys.exit(5)
+            elif command == "pause":
+                print("ready", os.getpid(), flush=True)
+                for _ in range(300):
+                    time.sleep(0.1)
             elif command == "interrupt":
                 print("ready", flush=True)
                 time.sleep(30)
@@ -514,3 +518,50 @@ def test_no_server_where_a_socket_path_would_not_fit(served: Served) -> None:
         assert done.returncode == 0 and _pid(done) == served.client
     time.sleep(0.5)
     assert not list((deep / "freeze").glob("*.lock"))  # none was spawned
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+
+
+def test_ctrl_z_stops_the_run_and_its_child_and_sigcont_resumes_them(served: Served) -> None:
+    served.start()
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir(served.cwd)
+            command = served.command("pause")
+            os.execve(command[0], command, served.environment())
+        finally:
+            os._exit(127)
+    try:
+        output = b""
+        while b"ready" not in output:
+            output += os.read(fd, 4096)
+        child = int(output.split(b"ready")[1].split()[0])
+        assert child != pid  # served
+        time.sleep(0.3)
+        os.write(fd, b"\x1a")  # Ctrl-Z
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        deadline = time.monotonic() + 10
+        while _state(child) != "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _state(child) == "T"
+        os.kill(pid, signal.SIGCONT)
+        while _state(child) == "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _state(child) in "SR"
+        os.write(fd, b"\x03")  # Ctrl-C: still the run's to end
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        _, status = os.waitpid(pid, 0)
+        assert b"KeyboardInterrupt" in output and os.waitstatus_to_exitcode(status) == 130
+    finally:
+        os.close(fd)
