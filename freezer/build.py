@@ -23,7 +23,7 @@ from . import (
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
-from .runtime.server import RESET_IN_CHILD
+from .runtime.server import READ_PROCESS_STATE, RESET_IN_CHILD
 
 _RUNTIME_DIR = Path(boot.__file__).parent
 _BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
@@ -428,7 +428,7 @@ def _server(options: Settled, modules: graph.Graph, entry: archive.Entry,
     if not options.server:
         return (False, options.server_idle, ())
     root = entry.module if entry.kind != boot.ENTRY_SCRIPT else graph.MAIN
-    preload = graph.server_preload(modules, [root], loaded, RESET_IN_CHILD)
+    preload = graph.server_preload(modules, [root], loaded, RESET_IN_CHILD, READ_PROCESS_STATE)
     if entry.kind != boot.ENTRY_FUNCTION:
         preload = tuple(name for name in preload if name != entry.module)
     return (True, options.server_idle, preload)

@@ -715,14 +715,16 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
 
 
 def server_preload(graph: Graph, roots: Iterable[str], loaded: Optional[Iterable[str]] = None,
-                   reset: frozenset[str] = frozenset()) -> tuple[str, ...]:
+                   reset: frozenset[str] = frozenset(),
+                   unreadable: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The modules a warm start server imports before it forks runs (runtime/server.py):
     those a trace run `loaded`, else those the bodies of `roots` import, in turn,
     through their bodies' imports; never one whose body reads process state (the
     child would see the server's), nor one that would import such a module as it
     runs (its importers through body imports, and a package's submodules, whose
     import runs the package first).  Modules in `reset` read process state the
-    server's child sets anew (logging's start time)."""
+    server's child sets anew (logging's start time); those in `unreadable` read it
+    in code the scanner cannot see (an extension module's initialisation)."""
     if loaded is None:
         found, queue = set(), [name for name in roots if name in graph.modules]
         while queue:
@@ -733,7 +735,7 @@ def server_preload(graph: Graph, roots: Iterable[str], loaded: Optional[Iterable
     else:
         found = set(loaded) & graph.modules.keys()
     unsafe = {name for name, module in graph.modules.items()
-              if module.reads_process_state and name not in reset}
+              if (module.reads_process_state or name in unreadable) and name not in reset}
     importers: dict[str, set[str]] = {}
     for name, module in graph.modules.items():
         parent = name.rpartition(".")[0]

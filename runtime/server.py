@@ -28,8 +28,9 @@ _LOCK, _SOCKET = ".lock", ".sock"
 # Modules whose top level reads process state that the child sets anew (_reset): the
 # build preloads them all the same (freezer/graph.py server_preload).
 RESET_IN_CHILD = frozenset({"logging"})
-# Extension modules whose initialisation reads the terminal: not preloaded.
-_NEVER_PRELOADED = frozenset({"readline", "_curses", "_curses_panel", "curses", "getpass"})
+# Extension modules, which the scanner cannot read, whose initialisation reads the
+# terminal (readline's rl_initialize): like modules whose body reads process state.
+READ_PROCESS_STATE = frozenset({"readline"})
 
 
 def serve(archive, runtime, finder, request):
@@ -82,8 +83,6 @@ def _after_spawner(pid, longest=_SPAWNER_WAIT):
 def preload(names):
     """Import each module; one that fails is simply not preloaded."""
     for name in names:
-        if name in _NEVER_PRELOADED:
-            continue
         try:
             __import__(name)
             getattr(sys.modules[name], "__name__", None)  # a lazy module runs its body now

@@ -230,6 +230,22 @@ def test_config_sets_the_server_and_its_idle_time(tmp_path: Path) -> None:
     assert inspect_json(out)["server"] == {"enabled": True, "idle": 30, "preload": []}
 
 
+def test_modules_that_would_import_a_reader_of_process_state_are_not_preloaded(
+        tmp_path: Path) -> None:
+    out = build_app(tmp_path, {
+        "app.py": "import pkg.sub\nimport clean\nimport user\nimport quiet\n",
+        "pkg/__init__.py": "import os\nMODE = os.getenv('MODE')\n",
+        "pkg/sub.py": "X = 1\n",
+        "clean.py": "import json\n",
+        "user.py": "import reader\n",
+        "reader.py": "import sys\nARGS = list(sys.argv)\n",
+        "quiet.py": "import os\n\n\ndef mode():\n    return os.environ.get('MODE')\n",
+    }, "--server")
+    preload = set(inspect_json(out)["server"]["preload"])
+    assert {"clean", "json", "quiet"} <= preload
+    assert not preload & {"pkg", "pkg.sub", "user", "reader", "__main__"}
+
+
 @pytest.mark.parametrize("source, reads", [
     ("import os\nX = os.environ.get('A')\n", True),
     ("import os\ndef f():\n    return os.environ.get('A')\n", False),
