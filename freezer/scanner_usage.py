@@ -267,6 +267,10 @@ _PROCESS_STATE = frozenset({
 # Names `from sys import ...` binds to an object a run replaces: holding it reads it.
 _SYS_OBJECTS = frozenset({"argv", "orig_argv", "stdin", "stdout", "stderr", "__stdin__",
                           "__stdout__", "__stderr__"})
+# What a standard stream's encoding and error handler follow from (the locale and the
+# interpreter's options) a server shares with every run it serves: reading them is safe.
+_STREAMS = frozenset({f"sys.{name}" for name in _SYS_OBJECTS if "std" in name})
+_STREAM_SETTINGS = frozenset({"encoding", "errors"})
 _STATE_CLUES = tuple(sorted({name.rpartition(".")[2] for name in _PROCESS_STATE} | {"isatty"}))
 
 
@@ -279,7 +283,7 @@ class ProcessStateFinder(Visitor):
     """Finds top-level code (what runs at import: not function bodies, lambdas or
     `if __name__ == "__main__":` blocks) that reads process state: a name of
     _PROCESS_STATE, bare after `from os import getenv`, any `.isatty`, or `from sys
-    import argv`."""
+    import argv`; a standard stream's encoding or error handler does not count."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -315,7 +319,20 @@ class ProcessStateFinder(Visitor):
                                and isinstance(alias.asname.name, cst.Name) else name)
         return False
 
+    def visit_Call(self, node: cst.Call) -> Optional[bool]:
+        # getattr(sys.stderr, "encoding", None), as `sys.stderr.encoding` below.
+        if (get_full_name_for_node(node.func) == "getattr" and len(node.args) >= 2
+                and get_full_name_for_node(node.args[0].value) in _STREAMS
+                and literal_string(node.args[1].value) in _STREAM_SETTINGS):
+            for arg in node.args[2:]:
+                arg.visit(self)
+            return False
+        return None
+
     def visit_Attribute(self, node: cst.Attribute) -> Optional[bool]:
+        if (node.attr.value in _STREAM_SETTINGS
+                and get_full_name_for_node(node.value) in _STREAMS):
+            return False  # the same in the server as in each run it serves
         if node.attr.value == "isatty" or get_full_name_for_node(node) in _PROCESS_STATE:
             self.reads_process_state = True
             return False

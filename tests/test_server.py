@@ -258,6 +258,9 @@ def test_modules_that_would_import_a_reader_of_process_state_are_not_preloaded(
     ("import time\nf = lambda: time.time()\n", False),
     ("import os\nHERE = os.path.dirname(__file__)\n", False),
     ("import time\nSTARTED = time.monotonic()\n", True),
+    ("import sys\nENCODING = getattr(sys.stderr, 'encoding', None) or 'ascii'\n", False),
+    ("import sys\nclass A:\n    errors = sys.stdout.errors\n", False),
+    ("import sys\nWRITE = sys.stdout.write\n", True),
 ])
 def test_the_scanner_sees_top_level_reads_of_process_state(source: str, reads: bool) -> None:
     assert analyze(source, version=(3, 11), platform="linux").reads_process_state is reads
