@@ -44,6 +44,21 @@ APPS = (
         script="handler.py", entry="handler:main"),
     App("docutils-file", ("docutils==0.23",), console_script="rst2html",
         args=("--no-generator", "--no-datestamp", "--no-source-link", "{src}/input.rst")),
+    # A formatter on one file (mypyc-compiled: extension modules too).
+    App("black-file", ("black==26.10.1", "click==8.5.1", "mypy_extensions==1.2.0",
+                       "packaging==26.4", "pathspec==1.1.1", "platformdirs==4.14.9",
+                       "pytokens==0.4.1", 'tomli==2.2.1; python_version < "3.11"',
+                       'typing_extensions==4.15.0; python_version < "3.11"'),
+        console_script="black",
+        # --code prints the file formatted: a diff's header would carry the time of day.
+        args=("--quiet", "--code", (APPS_DIR / "black-file" / "input.py").read_text())),
+    # Extension-heavy: what a first run writes to disk.
+    App("pyarrow-orjson", ("pyarrow==26.0.1", "orjson==3.13.0"), script="app.py",
+        entry="app:main"),
+    App("cryptography-fernet", ("cryptography==50.0.2", "cffi==2.1.1", "pycparser==3.12"),
+        script="app.py", entry="app:main"),
+    App("pandas-frame", ("pandas==3.1.1", "numpy==2.4.6", "python-dateutil==4.0.0",
+                         "tzdata==2026.6"), script="app.py", entry="app:main"),
 )
 
 # The packaging tools, pinned with everything they pull in.

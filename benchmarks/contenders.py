@@ -44,7 +44,7 @@ class Stage:
 
     @property
     def args(self) -> list[str]:
-        return [arg.format(src=self.src) for arg in self.app.args]
+        return [arg.replace("{src}", str(self.src)) for arg in self.app.args]
 
     def step(self, tool: str, command: envs.Command, **env: str) -> None:
         """Run a build step in a HOME of its own, so no tool finds a warm cache."""

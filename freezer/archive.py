@@ -119,6 +119,8 @@ class Contents:
     # modules extracted only to complete the folder tree: they still load from the archive.
     extract: Mapping[str, bytes]
     inits: Set[str] = frozenset()
+    # Groups of extracted paths written when first needed (freezer/extraction.py).
+    units: Sequence[Sequence[str]] = ()
 
 
 class _Payload:
@@ -176,8 +178,11 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
         file_records[path] = (offset, size, boot.digest(files[path]))
     # Names the extraction folder shared by every archive with the same files: a
     # strong hash, as a collision would hand one app another's files.
+    units = tuple(unit for unit in (tuple(p for p in u if p in real) for u in part.units) if unit)
+    # The units are in the key: a folder's record of the units written means the same
+    # files for every archive sharing it.
     key = _strong_digest(b"".join(path.encode() + b"\0" + _strong_digest(extract[path])
-                                  for path in sorted(extract)))
+                                  for path in sorted(extract)) + marshal.dumps(units))
     regexes = None
     if layout.regexes is not None:
         engine, table = layout.regexes
@@ -210,7 +215,8 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
                                         boot.EXTRACT_PATHS: tuple(sorted(real)),
                                         boot.EXTRACT_FOLDER: layout.shipped,
                                         boot.EXTRACT_INITS: tuple(sorted(frozenset(extract)
-                                                                         & part.inits))}),
+                                                                         & part.inits)),
+                                        boot.EXTRACT_UNITS: units}),
         boot.MANIFEST_REGEXES: regexes,
         boot.MANIFEST_GENERATED: generated,
         boot.MANIFEST_PATCHES: dict(sorted(layout.patches.items())),

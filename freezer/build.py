@@ -310,6 +310,13 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
     extras = files.collect(tgt, modules, installed)
     carried = _carry(options, modules, extras, given, warnings)
     real = extraction.decide(modules, extras, options.extract)
+    if real.tool_files:
+        tops = sorted({path.partition("/")[0] for path in real.tool_files})
+        count = len(real.tool_files)
+        notes.append(f"{count} file{'s' if count > 1 else ''} of {', '.join(tops)} that only compilers "
+                     "and type checkers read (C headers and sources, Cython sources, stubs) "
+                     "are written to disk only when importlib.resources asks for their folder; "
+                     "--extract PACKAGE writes them up front")
     if carried:
         notes.append(f"carried beside {options.script}, as its strings name them: {carried}")
     _refuse_overwriting_read(options.output, modules, extras)
@@ -448,7 +455,8 @@ def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,
     data = {path: Path(source).read_bytes() for path, source in extras.data.items()}
     sources = {m.path: m.source for m in members if m.source is not None}
     return archive.Contents(layout, members, runtime, data,
-                            extraction.contents(real, data, sources), real.inits)
+                            extraction.contents(real, data, sources), real.inits,
+                            real.units)
 
 
 def _entry(options: Settled, tgt: target.Target) -> tuple[archive.Entry, list[str]]:

@@ -267,6 +267,9 @@ def inspect(archive: Path, as_json: bool, python: Optional[str]) -> None:
                "from the Python installation")
     click.echo(f"files    {len(info['files'])} data and metadata files, {extracted} of them "
                "written to the user cache at run time")
+    if info["units"] and not info["shipped"]:
+        click.echo(f"         written when first needed, in {len(info['units'])} groups: an "
+                   "extension module with the libraries it loads, a package's folder")
     if info["differences"]:
         click.echo(f"         {len(info['differences'])} bundled for some Pythons only: "
                    + ", ".join(f"{name} ({', '.join(versions)})"

@@ -160,6 +160,9 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
         "files": [{"path": path, "offset": offset, "length": size, "digest": digest.hex(),
                    "extract": path in extracted}
                   for path, (offset, size, digest) in manifest[boot.MANIFEST_FILES].items()],
+        # Groups of extracted paths written when one of them is first asked for
+        # (runtime/extract.py); extracted paths in none are written up front.
+        "units": [list(unit) for unit in extract[boot.EXTRACT_UNITS]],
         # A Lambda package's files that are real files beside the archive, not in it.
         "shipped": (sorted((*extract[boot.EXTRACT_PATHS], *extract[boot.EXTRACT_INITS]))
                     if extract[boot.EXTRACT_FOLDER] else []),

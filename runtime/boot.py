@@ -32,7 +32,7 @@ from _collections_abc import Mapping
 from _frozen_importlib_external import MAGIC_NUMBER
 from zlib import crc32
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 # The last byte counts the trailer's shapes: 2 points at an index of manifests.
 TRAILER_MAGIC = b"FREEZE\x00\x02"
 DIGEST_SIZE = 4
@@ -91,8 +91,8 @@ SERVE_VARIABLE = "FREEZE_SERVE"
 # Fields of the manifest's tuples, by position (module records: KIND ... below).
 # MANIFEST_ENTRY: one of ENTRY_SCRIPT/MODULE/FUNCTION, the module, the attribute path or "".
 ENTRY_KIND, ENTRY_NAME, ENTRY_ATTRIBUTE = range(3)
-# MANIFEST_EXTRACT: the cache folder's key (hex), sorted paths, folder, sorted inits.
-EXTRACT_KEY, EXTRACT_PATHS, EXTRACT_FOLDER, EXTRACT_INITS = range(4)
+# MANIFEST_EXTRACT: the cache folder's key (hex), sorted paths, folder, sorted inits, units.
+EXTRACT_KEY, EXTRACT_PATHS, EXTRACT_FOLDER, EXTRACT_INITS, EXTRACT_UNITS = range(5)
 # A blob of a table or file: (offset, size, digest).  Tables' entries start with it.
 WHERE = slice(0, 3)
 # After WHERE: the regex engine the table is for (regex_engine()), and
@@ -107,6 +107,9 @@ PREFIX_FOLDER = ".prefix"  # not a module name: cannot collide with a package
 # packages above them, written beside them so that the folder is a tree of packages;
 # those modules still load from the archive.  Both are sorted tuples, not sets:
 # before 3.11 marshal writes a set in hash order, which would make builds differ.
+# The units are sorted tuples of paths, each written to the folder the first time
+# one of its files is asked for (an extension module with the libraries it loads,
+# a package folder's files); paths in no unit are written when the folder is made.
 
 # What a `freeze build --trace` run reports (runtime/importer.py write_trace): a
 # marshal'd dict with these keys, written to the file named by TRACE_VARIABLE.

@@ -23,7 +23,7 @@ from _frozen_importlib_external import (
 from _imp import _fix_co_filename  # type: ignore[attr-defined]
 
 from .boot import (
-    EXTRACT_PATHS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
+    EXTRACT_PATHS, EXTRACT_UNITS, GENERATED_CALLERS, KIND, KIND_EXTENSION, KIND_NAMESPACE, KIND_PACKAGE,
     MANIFEST_EXTRACT, MANIFEST_GC_FREEZE, MANIFEST_GENERATED, MANIFEST_LAZY, MANIFEST_PATCHES,
     MANIFEST_PREFIX, MANIFEST_TRACE, PATH, PREFIX_FOLDER, TRACE_CALLERS, TRACE_LOADED,
     TRACE_MISSING_MODULES, TRACE_MISSING_PATHS, TRACE_PATTERNS, TRACE_SOURCES, TRACE_VARIABLE,
@@ -178,6 +178,8 @@ class ArchiveLoader:
         # name -> patch(module, self), see PATCHES
         self.patches = {**PATCHES, **{name: _elsewhere("patches", function) for name, function
                                       in archive.manifest[MANIFEST_PATCHES].items()}}
+        if archive.manifest[MANIFEST_EXTRACT][EXTRACT_UNITS]:
+            self.patches["ctypes"] = _elsewhere("extract", "patch_ctypes")
         generated = archive.manifest[MANIFEST_GENERATED]
         if tracing or generated is not None:
             callers = generated[GENERATED_CALLERS] if generated else {}
@@ -212,8 +214,20 @@ class ArchiveLoader:
     def location(self, path):
         """Absolute path of an archive member: inside the archive, or extracted."""
         if path in self._extracted:
-            return os.path.join(self.extractor.root(), path)
+            try:
+                return self.extractor.real(path)
+            except ArchiveError as exc:  # a damaged file, found as it is written
+                raise _fatal(exc) from None
         return self.prefix + path
+
+    def extracted_folder(self, path):
+        """The archive folder that `path`, a folder of the extraction folder, is
+        (None for any other path): importlib and pkgutil list it from the archive,
+        where every module is, whether or not a run has written it."""
+        root = self._extractor._root if self._extractor is not None else None
+        if root is None or not (path == root or path.startswith(root + os.sep)):
+            return None
+        return path[len(root) + 1:].replace(os.sep, "/")
 
     def create_module(self, spec):
         return None
@@ -306,6 +320,7 @@ class ArchiveLoader:
         resources = _runtime(self, "resources")
         if record[PATH] in self._extracted:
             from pathlib import Path
+            self.extractor.complete(folder)
             return resources.ResourceReader(Path(self.extractor.root(), folder))
         return resources.ResourceReader(resources.ArchivePath(self.tree, folder))
 
@@ -524,6 +539,9 @@ def install(archive, isolate=True):
             return ArchivePathEntryFinder(finder, "")
         if path.startswith(loader.prefix):
             return ArchivePathEntryFinder(finder, path[len(loader.prefix):])
+        folder = loader.extracted_folder(path)
+        if folder is not None:
+            return ArchivePathEntryFinder(finder, folder)
         raise ImportError("not a folder of the archive", path=path)
 
     sys.path_hooks.insert(0, path_hook)

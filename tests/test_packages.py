@@ -253,8 +253,9 @@ def test_staging_folders_of_killed_runs_are_removed_by_a_later_extraction(
     assert not stale.exists() and live.exists()
 
 
-def test_interrupted_extraction_leaves_no_staging_folder(tmp_path: Path) -> None:
-    """Ctrl-C while files are written: the staging folder goes with the run."""
+def test_interrupted_extraction_leaves_no_staging_file(tmp_path: Path) -> None:
+    """Ctrl-C while a package's files are written: the file being written goes with
+    the run, the package is not recorded written, and the next run writes it."""
     src = write_tree(tmp_path / "src", {
         **FILE_READER, "app.py": "import datapkg\nprint(datapkg.table())\n",
         **{f"site/datapkg/file{n}.txt": "x" * 1000 for n in range(300)}})
@@ -276,7 +277,11 @@ def test_interrupted_extraction_leaves_no_staging_folder(tmp_path: Path) -> None
     result = subprocess.run([sys.executable, "-I", "-S", str(runner)], env=env, cwd=tmp_path,
                             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert "KeyboardInterrupt" in result.stderr
-    assert [p.name for p in (cache / "freeze").iterdir()] == []
+    written = [p for p in (cache / "freeze").rglob("*") if p.is_file()]
+    assert not [p for p in written if ".tmp-" in str(p) or p.parent.name == ".freeze-units"]
+    assert not [p for p in written if p.name.startswith("file")]
+    again = isolated_cache_run(out, tmp_path, {"XDG_CACHE_HOME": str(cache)})
+    assert again.returncode == 0 and again.stdout.strip(), again.stderr
 
 
 def test_planted_or_shared_folder_is_replaced_not_trusted(datapkg_app: Path, tmp_path: Path) -> None:
