@@ -584,3 +584,50 @@ def test_ctrl_z_stops_the_run_and_its_child_and_sigcont_resumes_them(served: Ser
         assert b"KeyboardInterrupt" in output and os.waitstatus_to_exitcode(status) == 130
     finally:
         os.close(fd)
+
+
+def test_a_killed_run_takes_its_child_with_it(served: Served) -> None:
+    served.start()
+    proc = served.popen("pause")
+    assert proc.stdout
+    child = int(proc.stdout.readline().split()[1])
+    assert child != proc.pid and _alive(child)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10  # SIGHUP at once, SIGKILL a second later
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def test_a_function_entry_is_preloaded_and_served(tmp_path: Path, runtime_folder: Path) -> None:
+    src = write_tree(tmp_path / "src", {"tool.py": """
+        import os
+        import sys
+
+
+        def main():
+            print("tool", sys.argv[1:], __name__)
+            print("pid", os.getpid(), file=sys.stderr)
+            return 4
+        """})
+    archive = tmp_path / "tool.pyz"
+    built = freeze("build", "-e", "tool:main", "--path", src, "--server", "-o", archive, cwd=src)
+    assert built.returncode == 0, built.stderr
+    assert "tool" in inspect_json(archive)["server"]["preload"]
+    (tmp_path / "cwd").mkdir()
+    served = Served(archive, runtime_folder, tmp_path / "cwd")
+    try:
+        served.run("first")
+        deadline = time.monotonic() + 30
+        while not served.servers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        normal = served.run("a", served=False)
+        assert _pid(normal) == served.client
+        warm = served.run("a")
+        assert _pid(warm) != served.client
+        for done in (normal, warm):
+            assert (done.returncode, done.stdout) == (4, "tool ['a'] tool\n")
+    finally:
+        served.stop()
