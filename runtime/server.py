@@ -262,8 +262,11 @@ class _Monitor:
                 started = self._serve(connection, pid, mine, _socket)
         finally:
             if not started:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
+                try:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                except OSError:  # reaped already
+                    pass
 
     def _accept(self, _socket):
         """The next run's connection, or None once the server is gone."""
@@ -294,15 +297,21 @@ class _Monitor:
             return False  # another user's: refused, it starts as usual
         connection.settimeout(_REQUEST_TIMEOUT)
         request, fds = _read_request(connection, _socket)
-        if request is None or request[0] != self.server.identity:
+        if request is None or request[0] != self.server.identity or os.waitpid(
+                pid, os.WNOHANG)[0]:  # a child that died waiting cannot take the run
+            for fd in fds:
+                os.close(fd)
             return False
         try:
             connection.sendall(pid.to_bytes(8, "little"))
             go = connection.recv(1)
         except OSError:
             go = b""
-        if go == b"G":  # else the run gave up waiting: it starts as usual
-            _send_request(channel, request, fds, _socket)
+        try:
+            if go == b"G":  # else the run gave up waiting: it starts as usual
+                _send_request(channel, request, fds, _socket)
+        except OSError:  # the child died meanwhile: the run learns it as status 1
+            go = b""
         for fd in fds:
             os.close(fd)
         channel.close()

@@ -631,3 +631,22 @@ def test_a_function_entry_is_preloaded_and_served(tmp_path: Path, runtime_folder
             assert (done.returncode, done.stdout) == (4, "tool ['a'] tool\n")
     finally:
         served.stop()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+                    reason="needs /proc/PID/task/TID/children")
+def test_a_spare_whose_child_died_lets_the_run_start_as_usual(served: Served) -> None:
+    server = served.start()
+    time.sleep(0.5)  # the next spare is forked and has forked its child
+    # The spare is the server's one child with a child (the others are ending monitors).
+    (spare,) = [pid for pid in _children(server) if _alive(pid) and _children(pid)]
+    (child,) = _children(spare)
+    os.kill(child, signal.SIGKILL)
+    done = served.run("hello")
+    assert done.returncode == 0 and done.stdout.startswith("hello")
+    assert _pid(done) == served.client  # started as usual
+    assert _pid(served.run("hello")) != served.client  # the next spare serves again
