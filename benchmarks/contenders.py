@@ -212,6 +212,8 @@ def run_itself(stage: Stage, artifact: Path) -> list[str]:
 FREEZE, FREEZE_LAZY = freeze_builder(), freeze_builder("--lazy")
 FREEZE_TRACED = freeze_builder("--lazy", trace=True)
 FREEZE_STANDALONE = freeze_builder("--standalone")
+# Traced, so the server preloads what the timed command loads, as a user would build it.
+FREEZE_SERVER = freeze_builder("--server", trace=True)
 BASELINE = "venv"
 CONTENDERS = (
     Contender("floor", run_floor, checks_output=False),
@@ -229,4 +231,8 @@ CONTENDERS = (
     Contender("freeze-standalone", run_itself, FREEZE_STANDALONE, versus="freeze"),
     Contender("freeze-standalone-first", run_itself, FREEZE_STANDALONE, fresh=True,
               versus="freeze"),
+    # Warm: the warm-up run starts the archive's server, the timed runs are its children.
+    # In the first-run regime every run has a new runtime folder: no server, and each run
+    # starts one (which exits when its folder is gone).
+    Contender("freeze-server", run_isolated, FREEZE_SERVER, versus="freeze"),
 )

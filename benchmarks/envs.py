@@ -38,9 +38,10 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 def run_env(root: Path, **extra: str) -> dict[str, str]:
-    """Every place a tool may cache things, under root: all empty when root is new."""
+    """Every place a tool may cache things, under root: all empty when root is new.  The
+    runtime folder holds freeze's servers (docs/server.md): a fresh root has none."""
     places = {"HOME": "home", "XDG_CACHE_HOME": "home/.cache", "TMPDIR": "tmp",
-              "SHIV_ROOT": "shiv", "PEX_ROOT": "pex"}
+              "SHIV_ROOT": "shiv", "PEX_ROOT": "pex", "XDG_RUNTIME_DIR": "run"}
     for sub in places.values():
         (root / sub).mkdir(parents=True, exist_ok=True)
     return base_env(**{name: str(root / sub) for name, sub in places.items()}, **extra)

@@ -84,6 +84,8 @@ class Layout:
     trace: bool = False
     # Why each module and file is there (freezer/why.py), compressed; never read at run time.
     reasons: Optional[bytes] = None
+    # The warm start server: fields boot.SERVER_* (freezer/build.py _server).
+    server: tuple[bool, float, tuple[str, ...]] = (False, 600.0, ())
 
 
 def launcher(pythons: Sequence[str], shebang: Optional[str]) -> bytes:
@@ -222,6 +224,7 @@ def _manifest(payload: _Payload, part: Contents) -> bytes:
         boot.MANIFEST_TRACE: layout.trace,
         boot.MANIFEST_PREFIX: any(path.startswith(boot.PREFIX_FOLDER + "/") for path in real),
         boot.MANIFEST_REASONS: reasons,
+        boot.MANIFEST_SERVER: layout.server,
     }, 4)
 
 

@@ -23,6 +23,7 @@ from . import (
 from .errors import EntryError, FreezeError, OutputError, ResolveError, TargetError
 from .resolver import BUILTIN, BYTECODE, EXTENSION, NAMESPACE, SOURCE, Resolver
 from .runtime import boot
+from .runtime.server import READ_PROCESS_STATE, RESET_IN_CHILD
 
 _RUNTIME_DIR = Path(boot.__file__).parent
 _BOOT = f"{boot.RUNTIME_PACKAGE}.boot"  # compiled to the zip's __main__.pyc
@@ -69,11 +70,17 @@ class Options:
     aws_lambda: Optional[bool] = None  # write a Lambda deployment package for the script's module
     standalone: Optional[bool] = None  # carry the interpreter too (freezer/standalone.py)
     add_data: tuple[str, ...] = ()  # SRC:DEST, the script's own files (freezer/appfiles.py)
+    server: Optional[bool] = None  # runs use a warm start server (runtime/server.py)
+    server_idle: Optional[float] = None  # seconds an idle server waits before it exits
 
 
+# Ten minutes: a session of edits, commits or shell commands keeps its server, which
+# holds the memory of one idle interpreter with the app imported (tens of MB) for no
+# longer than a coffee break.
+_SERVER_IDLE = 600.0
 _DEFAULTS = {"strict": False, "prune": False, "source": True, "lazy": False,
              "gc_freeze": True, "cache": True, "aws_lambda": False, "standalone": False,
-             "trace_timeout": 600}
+             "trace_timeout": 600, "server": False, "server_idle": _SERVER_IDLE}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +98,8 @@ class Settled(Options):
     cache: bool
     aws_lambda: bool
     standalone: bool
+    server: bool
+    server_idle: float
 
 
 @dataclass
@@ -130,6 +139,9 @@ def build(options: Options) -> Result:
     if settings.path is not None:
         notes.append(f"read [tool.freeze] from {_where(str(settings.path), 0)}")
     options = _configured(options, settings)
+    if options.server and options.aws_lambda:
+        raise EntryError("--server is for apps run again and again from a shell; a Lambda "
+                         "function keeps its process warm on its own: drop --server")
     requirements.check_specs(options.specs, named_entry=options.script is None)
     store = cache.Cache() if options.cache else None
     given = _given_files(options.add_data, Path.cwd(), "--add-data", options)
@@ -319,7 +331,7 @@ def _part(options: Settled, tgt: target.Target, given: dict[str, str],
         shipped=awslambda.shipped_folder(entry.module) if options.aws_lambda else "",
         regexes=regexes.compile_patterns(tgt, modules.patterns(), store),
         gc_freeze=options.gc_freeze, reasons=why.table(modules, extras),
-        patches=modules.patches)
+        patches=modules.patches, server=_server(options, modules, entry))
     if options.trace:
         environment = trace.Environment(modules, resolver, tgt,
                                         options.exclude, real.folders)
@@ -408,9 +420,25 @@ def _traced(layout: archive.Layout, options: Settled, tgt: target.Target, module
     warnings.extend(found.warnings)
     table = generated.compile_sources(tgt, found.sources, store)
     lazy = {name: imports for name, imports in layout.lazy.items() if name not in found.loaded}
-    return replace(layout, lazy=lazy,
+    server = _server(options, modules, layout.entry, found.loaded)
+    return replace(layout, lazy=lazy, server=server,
                    regexes=regexes.compile_patterns(tgt, modules.patterns() | found.patterns, store),
                    generated=None if table is None else (table, generated.callers(found.calls)))
+
+
+def _server(options: Settled, modules: graph.Graph, entry: archive.Entry,
+            loaded: Optional[Iterable[str]] = None) -> tuple[bool, float, tuple[str, ...]]:
+    """The manifest's server setting (boot.SERVER_*): the modules a server preloads
+    are those a trace loaded, else those the entry's body reaches through bodies'
+    imports (graph.server_preload); a module or script entry runs as __main__, so
+    it is not one of them."""
+    if not options.server:
+        return (False, options.server_idle, ())
+    root = entry.module if entry.kind != boot.ENTRY_SCRIPT else graph.MAIN
+    preload = graph.server_preload(modules, [root], loaded, RESET_IN_CHILD, READ_PROCESS_STATE)
+    if entry.kind != boot.ENTRY_FUNCTION:
+        preload = tuple(name for name in preload if name != entry.module)
+    return (True, options.server_idle, preload)
 
 
 def _contents(layout: archive.Layout, modules: graph.Graph, extras: files.Files,

@@ -93,6 +93,12 @@ def main() -> None:
               help="Carry the target interpreter too: one file that runs where no Python is "
                    "installed (Linux; unpacked once per machine into the user cache) "
                    "[default: off].")
+@click.option("--server/--no-server", default=None,
+              help="Start a per-user server on the first run that imports the app once and "
+                   "forks a child per later run: for CLIs run again and again (Linux; "
+                   "FREEZE_SERVER=0 turns it off for a run; docs/server.md) [default: off].")
+@click.option("--server-idle", "server_idle", type=click.FloatRange(min=0, min_open=True),
+              metavar="SECONDS", help="An idle server exits after SECONDS [default: 600].")
 @click.option("--shebang", metavar="COMMAND",
               help="Use `#!COMMAND` as the first line [default: a /bin/sh line running "
                    "`pythonX.Y -S` of the target].")
@@ -104,7 +110,8 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
           source: Optional[bool], lazy: Optional[bool], gc_freeze: Optional[bool],
           trace: tuple[str, ...], trace_timeout: Optional[float], use_cache: Optional[bool],
           aws_lambda: Optional[bool], quiet: bool, verbose: bool,
-          standalone: Optional[bool], shebang: Optional[str]) -> None:
+          standalone: Optional[bool], server: Optional[bool], server_idle: Optional[float],
+          shebang: Optional[str]) -> None:
     """Freeze SCRIPT (or -m, -e, -c) into one archive.
 
     REQUIREMENTs (pip specs, like -r files) are installed into a cached build
@@ -129,7 +136,7 @@ def build(arguments: tuple[str, ...], module: Optional[str], function: Optional[
         specs=specs, path=paths, include=include, exclude=exclude, extract=extract,
         strict=strict, prune=prune, source=source, lazy=lazy, gc_freeze=gc_freeze, trace=trace,
         trace_timeout=trace_timeout, shebang=shebang, cache=use_cache, aws_lambda=aws_lambda,
-        standalone=standalone,
+        standalone=standalone, server=server, server_idle=server_idle,
         add_data=add_data)
     if quiet and verbose:
         raise click.UsageError("give -q or -v, not both")
@@ -248,6 +255,9 @@ def inspect(archive: Path, as_json: bool, python: Optional[str]) -> None:
     click.echo(f"lazy     {len(info['lazy'])} modules load on first use")
     click.echo("gc       " + ("eased while bundled modules import, then gc.freeze()"
                              if info["gc_freeze"] else "as Python collects"))
+    served = info["server"]
+    click.echo("server   " + (f"on: preloads {len(served['preload'])} modules, exits after "
+                             f"{served['idle']:g} s idle" if served["enabled"] else "off"))
     generated = info["generated"]
     if generated["sources"]:
         click.echo(f"codegen  {generated['sources']} generated sources prebuilt for "

@@ -59,6 +59,8 @@ KEYS: dict[str, tuple[str, str, bool]] = {
     "cache": ("cache", _FLAG, False),
     "lambda": ("aws_lambda", _FLAG, False),
     "standalone": ("standalone", _FLAG, False),
+    "server": ("server", _FLAG, False),
+    "server-idle": ("server_idle", _SECONDS, False),
 }
 ADDED_UP = frozenset({"include", "exclude", "extract", "path"})
 _PATCH_TABLE = "a table of module = patch name"

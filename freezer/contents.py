@@ -149,6 +149,7 @@ def summary(archive: boot.Archive, path: Path) -> dict[str, Any]:
                   "attribute": entry[boot.ENTRY_ATTRIBUTE]},
         "lazy": sorted(manifest[boot.MANIFEST_LAZY]),
         "gc_freeze": manifest[boot.MANIFEST_GC_FREEZE],
+        "server": _server(manifest),
         # Code generated while modules import, compiled from a trace: the modules
         # that generate it and how many sources the table holds.
         "generated": {"modules": dict(generated[boot.GENERATED_CALLERS]) if generated else {},
@@ -302,3 +303,9 @@ def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int | None) 
     if key is not None and blob[8:16] != source_hash(key, source):
         return "embedded source does not match its bytecode"
     return None
+
+
+def _server(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The warm start server's setting (boot.SERVER_*)."""
+    enabled, idle, preload = manifest.get(boot.MANIFEST_SERVER) or (False, 600.0, ())
+    return {"enabled": enabled, "idle": idle, "preload": list(preload)}

@@ -71,6 +71,7 @@ class Module:
         patterns: literal regular expressions it compiles (see scanner.Analysis).
         adds_finder: it puts a finder on sys.meta_path (see scanner.Analysis).
         class_bases: modules its classes' bases come from (see scanner.Analysis).
+        reads_process_state: its body reads process state (see scanner.Analysis).
     """
 
     name: str
@@ -86,6 +87,7 @@ class Module:
     patterns: tuple[Pattern, ...] = ()
     adds_finder: bool = False
     class_bases: tuple[str, ...] = ()
+    reads_process_state: bool = False
 
     @property
     def package(self) -> Optional[str]:
@@ -321,7 +323,7 @@ class _Builder:
             importer, imports=tuple(dict.fromkeys(imports)), body_imports=tuple(dict.fromkeys(body)),
             reads_own_files=analysis.reads_own_files, defines_only=analysis.defines_only,
             patterns=analysis.patterns, adds_finder=analysis.adds_finder,
-            class_bases=analysis.class_bases)
+            class_bases=analysis.class_bases, reads_process_state=analysis.reads_process_state)
         self.graph.extract.update(self._module_named(name, importer)
                                   for name in analysis.named_packages)
         if (analysis.reads_other_files or analysis.loads_module_files) and importer.package:
@@ -364,7 +366,8 @@ class _Builder:
         imports = tuple(dict.fromkeys(found))
         self.graph.modules[importer.name] = replace(
             importer, imports=imports, body_imports=imports, defines_only=analysis.defines_only,
-            patterns=analysis.patterns, reads_own_files=analysis.reads_own_files)
+            patterns=analysis.patterns, reads_own_files=analysis.reads_own_files,
+            reads_process_state=analysis.reads_process_state)
         if analysis.reads_own_files or analysis.reads_other_files or analysis.loads_module_files:
             self.reading_stdlib.add(importer.name.partition(".")[0])
 
@@ -709,6 +712,42 @@ def lazy_modules(graph: Graph, frozen: frozenset[str] = frozenset()) -> dict[str
         return companions[name]
 
     return {name: companions_of(name) for name in sorted(lazy)}
+
+
+def server_preload(graph: Graph, roots: Iterable[str], loaded: Optional[Iterable[str]] = None,
+                   reset: frozenset[str] = frozenset(),
+                   unreadable: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The modules a warm start server imports before it forks runs (runtime/server.py):
+    those a trace run `loaded`, else those the bodies of `roots` import, in turn,
+    through their bodies' imports; never one whose body reads process state (the
+    child would see the server's), nor one that would import such a module as it
+    runs (its importers through body imports, and a package's submodules, whose
+    import runs the package first).  Modules in `reset` read process state the
+    server's child sets anew (logging's start time); those in `unreadable` read it
+    in code the scanner cannot see (an extension module's initialisation)."""
+    if loaded is None:
+        found, queue = set(), [name for name in roots if name in graph.modules]
+        while queue:
+            name = queue.pop()
+            if name not in found:
+                found.add(name)
+                queue.extend(graph.modules[name].body_imports)
+    else:
+        found = set(loaded) & graph.modules.keys()
+    unsafe = {name for name, module in graph.modules.items()
+              if (module.reads_process_state or name in unreadable) and name not in reset}
+    importers: dict[str, set[str]] = {}
+    for name, module in graph.modules.items():
+        parent = name.rpartition(".")[0]
+        for imported in (*module.body_imports, *([parent] if parent else [])):
+            importers.setdefault(imported, set()).add(name)
+    queue = list(unsafe)
+    while queue:
+        for importer in importers.get(queue.pop(), ()):
+            if importer not in unsafe:
+                unsafe.add(importer)
+                queue.append(importer)
+    return tuple(sorted(found - unsafe - {MAIN}))
 
 
 def _may_register(graph: Graph, module: Module, seen: frozenset[str] = frozenset()) -> bool:

@@ -35,7 +35,7 @@ from .scanner_lazy import class_bases, defines_only
 from .scanner_names import top_level_names
 from .scanner_patterns import Pattern, PatternFinder
 from .scanner_syntax import visit
-from .scanner_usage import UsageFinder, may_use_files
+from .scanner_usage import ProcessStateFinder, UsageFinder, may_read_process_state, may_use_files
 
 __all__ = ["ANCHOR_NAME", "Analysis", "ImportRecord", "Pattern", "ScanError", "analyze",
            "code_files", "from_data", "locate", "parser_version", "scan", "to_data",
@@ -124,6 +124,7 @@ class Analysis:
     class_bases: tuple[str, ...] = ()
     reads_other_files: bool = False
     loads_module_files: bool = False
+    reads_process_state: bool = False
 
 
 def to_data(analysis: Analysis) -> bytes:
@@ -179,6 +180,9 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
     patterns = PatternFinder(module.body)
     if patterns.names:
         visit(module.body, patterns)
+    state = ProcessStateFinder()
+    if may_read_process_state(text):
+        visit(module.body, state)
     owners, unknown = usage.file_owners()
     return Analysis(
         imports=walker.records,
@@ -195,6 +199,7 @@ def analyze(source: Union[bytes, str], *, version: tuple[int, ...], platform: st
         class_bases=class_bases(module.body),
         reads_other_files=unknown,
         loads_module_files=usage.loads_module_files,
+        reads_process_state=state.reads_process_state,
     )
 
 

@@ -33,7 +33,7 @@ def _binds_only(node: cst.CSTNode) -> bool:
     if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         return all(_pure_decorator(d.decorator) for d in node.decorators)
     if isinstance(node, cst.If):
-        if _is_main_guard(node.test):  # does not run on import
+        if is_main_guard(node.test):  # does not run on import
             return node.orelse is None or _binds_only(node.orelse)
         return _suite_binds_only(node.body) and (node.orelse is None or _binds_only(node.orelse))
     if isinstance(node, cst.Else):
@@ -105,7 +105,7 @@ def _suite_binds_only(suite: cst.BaseSuite) -> bool:
     return all(_binds_only(statement) for statement in suite.body)
 
 
-def _is_main_guard(test: cst.BaseExpression) -> bool:
+def is_main_guard(test: cst.BaseExpression) -> bool:
     return (isinstance(test, cst.Comparison) and get_full_name_for_node(test.left) == "__name__"
             and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].comparator, cst.SimpleString)

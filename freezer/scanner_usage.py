@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from .resolver import resolve_name
+from .scanner_lazy import is_main_guard
 from .scanner_syntax import Visitor, literal_string
 
 
@@ -247,3 +248,97 @@ def _is_path_call(node: cst.Call) -> bool:
     if callee in _STRING_METHODS:
         return full == callee or full.endswith(f"path.{callee}")
     return callee in _PATH_CALLS or callee.endswith("Path")
+
+
+# What a module's top-level code may read of the process that imports it (docs/server.md):
+# its arguments, environment, folder, standard streams and terminal, its pid, the time
+# it started.  A warm start server must not import such a module before it forks the
+# child that becomes a run: the module would keep the server's values.
+_PROCESS_STATE = frozenset({
+    "sys.argv", "sys.orig_argv", "sys.stdin", "sys.stdout", "sys.stderr", "sys.__stdin__",
+    "sys.__stdout__", "sys.__stderr__", "os.environ", "os.environb", "os.getenv", "os.getenvb",
+    "os.getcwd", "os.getcwdb", "os.getpid", "os.getppid", "os.isatty", "os.get_terminal_size",
+    "shutil.get_terminal_size", "os.ttyname", "os.ctermid", "os.path.expanduser",
+    "os.path.expandvars", "getpass.getuser", "time.time", "time.time_ns", "time.monotonic",
+    "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns", "datetime.datetime.now",
+    "datetime.now", "datetime.datetime.today", "datetime.today", "datetime.datetime.utcnow",
+    "datetime.utcnow", "datetime.date.today", "date.today", "pathlib.Path.cwd", "Path.cwd",
+    "pathlib.Path.home", "Path.home"})
+# Names `from sys import ...` binds to an object a run replaces: holding it reads it.
+_SYS_OBJECTS = frozenset({"argv", "orig_argv", "stdin", "stdout", "stderr", "__stdin__",
+                          "__stdout__", "__stderr__"})
+# What a standard stream's encoding and error handler follow from (the locale and the
+# interpreter's options) a server shares with every run it serves: reading them is safe.
+_STREAMS = frozenset({f"sys.{name}" for name in _SYS_OBJECTS if "std" in name})
+_STREAM_SETTINGS = frozenset({"encoding", "errors"})
+_STATE_CLUES = tuple(sorted({name.rpartition(".")[2] for name in _PROCESS_STATE} | {"isatty"}))
+
+
+def may_read_process_state(text: str) -> bool:
+    """Whether ProcessStateFinder may find anything in a source."""
+    return any(word in text for word in _STATE_CLUES)
+
+
+class ProcessStateFinder(Visitor):
+    """Finds top-level code (what runs at import: not function bodies, lambdas or
+    `if __name__ == "__main__":` blocks) that reads process state: a name of
+    _PROCESS_STATE, bare after `from os import getenv`, any `.isatty`, or `from sys
+    import argv`; a standard stream's encoding or error handler does not count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads_process_state = False
+        self._bare: set[str] = set()  # names bound by `from os import getenv` and the like
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:  # decorators and defaults run at definition
+            decorator.visit(self)
+        node.params.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_If(self, node: cst.If) -> Optional[bool]:
+        if is_main_guard(node.test):
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        return None
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        module = get_full_name_for_node(node.module) if node.module and not node.relative else None
+        if module is None or isinstance(node.names, cst.ImportStar):
+            return False
+        for alias in node.names:
+            name = get_full_name_for_node(alias.name) or ""
+            if module == "sys" and name in _SYS_OBJECTS:
+                self.reads_process_state = True
+            elif f"{module}.{name}" in _PROCESS_STATE:
+                self._bare.add(alias.asname.name.value if alias.asname is not None
+                               and isinstance(alias.asname.name, cst.Name) else name)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> Optional[bool]:
+        # getattr(sys.stderr, "encoding", None), as `sys.stderr.encoding` below.
+        if (get_full_name_for_node(node.func) == "getattr" and len(node.args) >= 2
+                and get_full_name_for_node(node.args[0].value) in _STREAMS
+                and literal_string(node.args[1].value) in _STREAM_SETTINGS):
+            for arg in node.args[2:]:
+                arg.visit(self)
+            return False
+        return None
+
+    def visit_Attribute(self, node: cst.Attribute) -> Optional[bool]:
+        if (node.attr.value in _STREAM_SETTINGS
+                and get_full_name_for_node(node.value) in _STREAMS):
+            return False  # the same in the server as in each run it serves
+        if node.attr.value == "isatty" or get_full_name_for_node(node) in _PROCESS_STATE:
+            self.reads_process_state = True
+            return False
+        return None
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self._bare:
+            self.reads_process_state = True
+

@@ -48,7 +48,7 @@ LAMBDA_SUFFIX = ".frz"  # the archive of a Lambda package's handler module <modu
 # run when first asked for (runtime_module): most apps never need them.  Each may
 # import only boot and the modules before it.
 RUNTIME_MODULES = ("extract", "resources", "patches", "children", "generated", "trace",
-                   "importer", "entry")
+                   "server", "importer", "entry")
 RUNTIME_AT_START = RUNTIME_MODULES[-2:]
 
 # Manifest keys.
@@ -77,6 +77,16 @@ MANIFEST_PREFIX = "prefix"
 # WHERE the table of why each module and file is in the archive is, for `freeze why`
 # and `freeze inspect` (freezer/why.py writes and reads it); the runtime never reads it.
 MANIFEST_REASONS = "reasons"
+# fields SERVER_*: the warm start server of `freeze build --server` (runtime/server.py,
+# docs/server.md): whether runs use one, the seconds an idle server waits before it
+# exits, and the sorted modules it imports before it forks a child per run.
+MANIFEST_SERVER = "server"
+SERVER_ENABLED, SERVER_IDLE, SERVER_PRELOAD = range(3)
+# "0" or "1" overrides MANIFEST_SERVER's flag for a run (docs/server.md).
+SERVER_VARIABLE = "FREEZE_SERVER"
+# Set only on a server process, by the run that spawns it: "PID:BASE", that run's pid
+# and the path of the server's socket and lock without their suffixes.
+SERVE_VARIABLE = "FREEZE_SERVE"
 
 # Fields of the manifest's tuples, by position (module records: KIND ... below).
 # MANIFEST_ENTRY: one of ENTRY_SCRIPT/MODULE/FUNCTION, the module, the attribute path or "".
@@ -389,6 +399,7 @@ class Archive:
             raise ArchiveError("{}: archive format {!r} is not supported by this "
                                "runtime".format(self.path, index[0]))
         _, rows, self.launcher = index
+        self.index_digest = trailer[magic_end + 16:]
         return {magic: (version, offset, size, expected)
                 for version, magic, offset, size, expected in rows}
 
@@ -524,15 +535,17 @@ def runtime_module(archive, short):
     return module
 
 
-def start(path, guest=False):
-    """Open the archive and install its importer: what every process of the app needs.
+def start(path, guest=False, archive=None):
+    """Open the archive (unless main() did) and install its importer: what every
+    process of the app needs.
 
     A guest (a Lambda handler module, imported by someone else's program) leaves
     sys.path alone and reports an unusable archive as the ImportError of the
     module being imported; an app's own process exits with one line.
     """
     try:
-        archive = Archive(path, MAGIC_NUMBER)
+        if archive is None:
+            archive = Archive(path, MAGIC_NUMBER)
         runtime = load_runtime(archive)
     except (ArchiveError, OSError, ValueError, EOFError) as exc:
         if guest:
@@ -543,8 +556,222 @@ def start(path, guest=False):
 
 def main():
     # The import system sets __loader__ (zipimport's, as the zip runs us): mypy has no such global.
-    archive, runtime, finder = start(os.path.abspath(__loader__.archive))  # type: ignore[name-defined]
+    path = os.path.abspath(__loader__.archive)  # type: ignore[name-defined]
+    try:
+        archive = Archive(path, MAGIC_NUMBER)
+    except (ArchiveError, OSError, ValueError, EOFError) as exc:
+        raise SystemExit("freeze: {}".format(exc)) from None
+    serving = os.environ.pop(SERVE_VARIABLE, None)
+    if serving is not None:  # spawned by _spawn_server: this process is the server
+        archive, runtime, finder = start(path, archive=archive)
+        runtime_module(archive, "server").serve(archive, runtime, finder, serving)
+        return
+    if _server_wanted(archive):
+        _run_served(archive)  # returns only when no server ran the app
+    archive, runtime, finder = start(path, archive=archive)
     runtime.entry.run(archive, finder)
+
+
+# The warm start server's client (docs/server.md; the server is runtime/server.py).  It
+# runs before the runtime loads, on every start of a --server archive, so it uses only
+# builtins, os, marshal, _signal and _socket (socket imports a dozen modules).
+# Variables the interpreter reads once at start (the locale, and so the standard
+# streams' encoding; the time zone time's constants hold): a server started under
+# other values would decide differently, so they are part of its key.
+_START_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG", "TZ")
+# Seconds a run waits for a server to take it; a busy, stopped or broken server
+# costs a run at most this before it starts as usual.
+_ACCEPT_TIMEOUT = 1.0
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH",
+            "SIGCONT", "SIGTSTP")  # forwarded to the server's child
+_SOCKET_PATH_ROOM = 108  # bytes of a socket's path, its NUL included (sun_path)
+STATUS_LOST = 1  # the exit status of a run whose server-side parent was killed
+
+
+def _server_wanted(archive):
+    """A --server archive (or FREEZE_SERVER=1), on Linux, not a trace run, and with
+    the standard streams open (a child could not be handed closed ones)."""
+    setting = archive.manifest.get(MANIFEST_SERVER)
+    override = os.environ.get(SERVER_VARIABLE)
+    enabled = bool(setting and setting[SERVER_ENABLED]) if override is None else override == "1"
+    if not enabled or sys.platform != "linux" or TRACE_VARIABLE in os.environ:
+        return False
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def server_folder():
+    """The folder of this user's server sockets: $XDG_RUNTIME_DIR/freeze when that
+    is ours, else freeze-UID-server in the temp folder; None when the folder is not
+    private to this user (then no server is used)."""
+    uid = os.getuid()
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime.startswith("/") and _private(runtime, uid, 0o022):
+        folder = runtime + "/freeze"
+    else:
+        temp = os.environ.get("TMPDIR", "")
+        folder = "{}/freeze-{}-server".format(temp if temp.startswith("/") else "/tmp", uid)
+    if not _private(folder, uid, 0o077):
+        try:
+            os.mkdir(folder, 0o700)
+        except OSError:
+            return None
+        if not _private(folder, uid, 0o077):
+            return None
+    return folder
+
+
+def _private(folder, uid, forbidden):
+    """A real folder, owned by `uid`, with none of the `forbidden` mode bits."""
+    try:
+        status = os.lstat(folder)
+    except OSError:
+        return False
+    return (status.st_mode & 0o170000 == 0o040000 and status.st_uid == uid
+            and not status.st_mode & forbidden)
+
+
+def server_identity(archive):
+    """What a server must share with a run to stand in for it: the archive (path,
+    digest and file identity: a rebuilt archive gets a new server), the interpreter
+    and its options, and the environment the interpreter read at start."""
+    status = os.fstat(archive.fd)
+    variables = [(name, os.environ.get(name)) for name in _START_VARIABLES]
+    if not sys.flags.ignore_environment:
+        variables += sorted((name, value) for name, value in os.environ.items()
+                            if name.startswith("PYTHON"))
+    return (archive.path, archive.index_digest, status.st_dev, status.st_ino, status.st_size,
+            status.st_mtime_ns, sys.executable, sys.implementation.cache_tag,
+            tuple(_interpreter_options()), tuple(variables))
+
+
+def server_base(folder, identity):
+    """The path of a server's socket and lock, without their suffixes: 16 hex digits
+    of the identity (a server checks the whole identity of each request)."""
+    data = repr(identity).encode("utf-8", "surrogateescape")
+    return "{}/{:08x}{:08x}".format(folder, crc32(data), crc32(data, 0x9E3779B9))
+
+
+def _interpreter_options():
+    """The options python was given before the archive's path (-I, -S, -X ...)."""
+    return sys.orig_argv[1:len(sys.orig_argv) - len(sys.argv)]
+
+
+def _run_served(archive):
+    """Have this archive's server run the app for this process and exit as it
+    exits; return if there is no server to take it (starting one for next time)."""
+    folder = server_folder()
+    if folder is None:
+        return
+    identity = server_identity(archive)
+    base = server_base(folder, identity)
+    if len(os.fsencode(base)) + len(".sock") >= _SOCKET_PATH_ROOM:
+        return  # no server could bind there
+    import _signal  # type: ignore[import-not-found]  # signal imports enum
+    import _socket
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    saved = None
+    try:
+        connection.settimeout(_ACCEPT_TIMEOUT)
+        try:
+            connection.connect(base + ".sock")
+        except OSError:
+            _spawn_server(archive, base)
+            return
+        pid = _handshake(connection, identity, _signal, _socket)
+        if pid is None:
+            return
+        # Forwarding starts before the child may run: a signal never finds us unprepared.
+        saved = _forward_signals(pid, _signal)
+        connection.sendall(b"G")
+        connection.settimeout(None)
+        reply = _receive(connection, 8)
+    except OSError:
+        for number, handler in (saved or {}).items():
+            _signal.signal(number, handler)
+        return
+    finally:
+        connection.close()
+    _exit_as(STATUS_LOST if reply is None else int.from_bytes(reply, "little", signed=True))
+
+
+def _handshake(connection, identity, _signal, _socket):
+    """Send the request and our standard streams; the pid of the child that will run
+    it once we confirm (it runs nothing before), or None."""
+    umask = os.umask(0)
+    os.umask(umask)
+    ignored = tuple(number for number in range(1, _signal.NSIG)
+                    if _signal.getsignal(number) is _signal.SIG_IGN)
+    request = marshal.dumps((identity, sys.argv, sys.orig_argv, dict(os.environb),
+                             os.getcwdb(), umask, ignored,
+                             tuple(_signal.pthread_sigmask(_signal.SIG_BLOCK, ()))))
+    data = len(request).to_bytes(8, "little") + request
+    fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
+    sent = connection.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+    if sent < len(data):
+        connection.sendall(data[sent:])
+    reply = _receive(connection, 8)
+    return None if reply is None else int.from_bytes(reply, "little")
+
+
+def _receive(connection, size):
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _forward_signals(pid, _signal):
+    """Forward our signals to the process group of the child `pid`; the handlers
+    replaced, to restore if the child never runs."""
+    def forward(number, frame):
+        try:
+            os.killpg(pid, number)
+        except OSError:
+            pass
+        if number == _signal.SIGTSTP:  # stop as the child did; SIGCONT resumes both
+            os.kill(os.getpid(), _signal.SIGSTOP)
+
+    saved = {}
+    for name in _SIGNALS:
+        number = getattr(_signal, name)
+        handler = _signal.getsignal(number)
+        if handler is not _signal.SIG_IGN:
+            saved[number] = _signal.signal(number, forward)
+    return saved
+
+
+def _exit_as(status):
+    """Exit as the child did: with its status, or killed by its signal."""
+    if status < 0:
+        import _signal
+        if -status not in (_signal.SIGKILL, _signal.SIGSTOP):  # these cannot be caught
+            _signal.signal(-status, _signal.SIG_DFL)
+            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (-status,))
+        os.kill(os.getpid(), -status)
+        status = 128 - status
+    os._exit(status)
+
+
+def _spawn_server(archive, base):
+    """Start this archive's server for the runs after this one: a fresh interpreter
+    with our options, in a session of its own, its streams on /dev/null."""
+    environment = dict(os.environ)
+    environment[SERVE_VARIABLE] = "{}:{}".format(os.getpid(), base)
+    null = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDWR, 0),
+            (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)]
+    try:
+        os.posix_spawn(sys.executable, [sys.executable, *_interpreter_options(), archive.path],
+                       environment, file_actions=null, setsid=True, setsigmask=())
+    except OSError:
+        pass
 
 
 def hand_over(name, task_root):
