@@ -327,6 +327,18 @@ def test_sigterm_to_the_run_reaches_the_child(served: Served) -> None:
     assert out == f"got {signal.SIGTERM.value}\n" and proc.returncode == 7
 
 
+def _chunks(fd: int) -> Iterator[bytes]:
+    """What a pty's master reads until the other side is gone (EIO on Linux)."""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        yield chunk
+
+
 def _pty_run(command: list[str], env: dict[str, str], cwd: Path,
              interrupt: bool = False) -> tuple[bytes, int]:
     """Run `command` as the session leader of a new pseudo-terminal, as a shell would;
@@ -339,13 +351,7 @@ def _pty_run(command: list[str], env: dict[str, str], cwd: Path,
         finally:
             os._exit(127)
     output = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
+    for chunk in _chunks(fd):
         output += chunk
         if interrupt and b"ready" in output:
             time.sleep(0.3)  # into its sleep, as a person would be
@@ -572,14 +578,7 @@ def test_ctrl_z_stops_the_run_and_its_child_and_sigcont_resumes_them(served: Ser
             time.sleep(0.05)
         assert _state(child) in "SR"
         os.write(fd, b"\x03")  # Ctrl-C: still the run's to end
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
+        output += b"".join(_chunks(fd))
         _, status = os.waitpid(pid, 0)
         assert b"KeyboardInterrupt" in output and os.waitstatus_to_exitcode(status) == 130
     finally:
