@@ -102,10 +102,21 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
     # one beside it in its package folder, which auditwheel's .libs/ rule misses.
     closures = _closures(extensions, extras.data)
     paths.update(*closures.values())
-    # What --extract names is written up front, with the libraries its extensions load.
-    up_front = {p for p in paths if p.startswith(_prefixes(named))}
+    units, tools = _units(paths, closures, named, found, bundled)
+    return Extraction(folders, frozenset(paths), frozenset(package_inits(paths, bundled) - paths),
+                      units, tools)
+
+
+def _units(paths: set[str], closures: Mapping[str, tuple[str, ...]], named: set[str],
+           found: set[str], bundled: list[Module]) -> tuple[tuple[tuple[str, ...], ...],
+                                                         frozenset[str]]:
+    """The groups of `paths` written when first needed, sorted, and the files among
+    them that only tools read.  What --extract names (`named`) is written up front,
+    with the libraries its extension modules load."""
+    whole = _prefixes(named)
+    up_front = {p for p in paths if p.startswith(whole)}
     up_front.update(*(closure for extension, closure in closures.items()
-                      if extension.startswith(_prefixes(named))))
+                      if extension.startswith(whole)))
     units = list(dict.fromkeys(tuple(p for p in closure if p not in up_front)
                                for extension, closure in closures.items()
                                if extension not in up_front))
@@ -116,8 +127,7 @@ def decide(graph: Graph, extras: Files, packages: Sequence[str] = ()) -> Extract
               if folder.rpartition("/")[2] in TEST_FOLDERS and folder.startswith(_prefixes(found))}
     compiled = _folder_units(tools, found | suites)
     units += _package_units(_folder_units(rest - tools, found | suites), suites) + compiled
-    return Extraction(folders, frozenset(paths), frozenset(package_inits(paths, bundled) - paths),
-                      tuple(sorted(units)), frozenset().union(*compiled))
+    return tuple(sorted(units)), frozenset().union(*compiled)
 
 
 def _prefixes(folders: Iterable[str]) -> tuple[str, ...]:
