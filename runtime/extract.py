@@ -9,10 +9,11 @@ half-written folder can never be seen.  Only the files every run may need go in
 then; the units (an extension module with the libraries it loads, the files of a
 package folder) are written the first time one of their files is asked for, each
 file under a temporary name renamed into place, and recorded done by a marker:
-a run writes what it loads, not every library a package carries.  A folder that is not private to this
-user is never trusted; when the cache cannot be written a private folder in the
-temp directory is used instead.  A Lambda package ships the files unzipped
-beside the archive, where they are used as they are: nothing is written.
+a run writes what it loads, not every library a package carries.  A folder that
+is not private to this user is never trusted; when the cache cannot be written
+a private folder in the temp directory is used instead.  A Lambda package ships
+the files unzipped beside the archive, where they are used as they are: nothing
+is written.
 
 Once the folder is there it goes on sys.path, after the standard library, as
 site-packages would: it is a tree of packages, and code that maps a file back to
@@ -169,17 +170,19 @@ class Extractor:
             os.makedirs(folder, exist_ok=True)
         files = self.archive.manifest[MANIFEST_FILES]
         sizes = {path: files[path][1] if path in files else 0 for path in paths}
+        # Module sources are read here, as reading them may load a runtime module.
+        sources = {path: self.read(path) for path in paths if path not in files}
 
         def write(share):
             for path in share:
                 target = os.path.join(root, *path.split("/"))
                 if staging is None:
-                    self._write_file(path, target)
+                    self._write_file(path, target, sources)
                     continue
                 temporary = os.path.join(staging, "{}{}-{}".format(
                     _STAGING, os.getpid(), os.urandom(6).hex()))
                 try:
-                    self._write_file(path, temporary)
+                    self._write_file(path, temporary, sources)
                     os.rename(temporary, target)
                 except BaseException:
                     _unlink(temporary)
@@ -196,15 +199,16 @@ class Extractor:
             loads[lightest] += sizes[path] + 4096  # a file's cost beyond its bytes
         _in_threads(write, [share for share in shares if share])
 
-    def _write_file(self, path, target):
-        """Copy one file out of the archive, checking its digest on the way."""
+    def _write_file(self, path, target, sources):
+        """Copy one file out of the archive, checking its digest on the way; a
+        module's source is in `sources`, decompressed."""
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
         try:
-            where = self.archive.manifest[MANIFEST_FILES].get(path)
-            if where is None:  # a module's source: compressed in the archive
-                _write_fully(fd, self.read(path))
+            if path in sources:
+                _write_fully(fd, sources[path])
             else:
-                _copy_checked(self.archive, path, where, fd)
+                _copy_checked(self.archive, path, self.archive.manifest[MANIFEST_FILES][path],
+                              fd)
         finally:
             os.close(fd)
 
