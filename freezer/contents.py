@@ -307,5 +307,5 @@ def _check(archive: boot.Archive, record: tuple, magic: bytes, key: int | None) 
 
 def _server(manifest: dict[str, Any]) -> dict[str, Any]:
     """The warm start server's setting (boot.SERVER_*)."""
-    enabled, idle, preload = manifest.get(boot.MANIFEST_SERVER) or (False, 600.0, ())
+    enabled, idle, preload = manifest[boot.MANIFEST_SERVER]
     return {"enabled": enabled, "idle": idle, "preload": list(preload)}

@@ -591,9 +591,9 @@ STATUS_LOST = 1  # the exit status of a run whose server-side parent was killed
 def _server_wanted(archive):
     """A --server archive (or FREEZE_SERVER=1), on Linux, not a trace run, and with
     the standard streams open (a child could not be handed closed ones)."""
-    setting = archive.manifest.get(MANIFEST_SERVER)
     override = os.environ.get(SERVER_VARIABLE)
-    enabled = bool(setting and setting[SERVER_ENABLED]) if override is None else override == "1"
+    enabled = (archive.manifest[MANIFEST_SERVER][SERVER_ENABLED] if override is None
+               else override == "1")
     if not enabled or sys.platform != "linux" or TRACE_VARIABLE in os.environ:
         return False
     try:
@@ -689,7 +689,7 @@ def _run_served(archive):
         saved = _forward_signals(pid, _signal)
         connection.sendall(b"G")
         connection.settimeout(None)
-        reply = _receive(connection, 8)
+        reply = receive(connection, 8)
     except OSError:
         for number, handler in (saved or {}).items():
             _signal.signal(number, handler)
@@ -706,19 +706,26 @@ def _handshake(connection, identity, _signal, _socket):
     os.umask(umask)
     ignored = tuple(number for number in range(1, _signal.NSIG)
                     if _signal.getsignal(number) is _signal.SIG_IGN)
-    request = marshal.dumps((identity, sys.argv, sys.orig_argv, dict(os.environb),
-                             os.getcwdb(), umask, ignored,
-                             tuple(_signal.pthread_sigmask(_signal.SIG_BLOCK, ()))))
-    data = len(request).to_bytes(8, "little") + request
-    fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
-    sent = connection.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
-    if sent < len(data):
-        connection.sendall(data[sent:])
-    reply = _receive(connection, 8)
+    request = (identity, sys.argv, sys.orig_argv, dict(os.environb), os.getcwdb(), umask,
+               ignored, tuple(_signal.pthread_sigmask(_signal.SIG_BLOCK, ())))
+    send_request(connection, request, (0, 1, 2), _socket)
+    reply = receive(connection, 8)
     return None if reply is None else int.from_bytes(reply, "little")
 
 
-def _receive(connection, size):
+def send_request(connection, request, fds, _socket):
+    """A run's request, marshal'd after its length, with the descriptors `fds`
+    (SCM_RIGHTS): from the client to a server's monitor, and on to the child."""
+    data = marshal.dumps(request)
+    data = len(data).to_bytes(8, "little") + data
+    ancillary = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+    sent = connection.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, ancillary)])
+    if sent < len(data):
+        connection.sendall(data[sent:])
+
+
+def receive(connection, size):
+    """`size` bytes from `connection`, or None if it closes first."""
     data = b""
     while len(data) < size:
         chunk = connection.recv(size - len(data))

@@ -17,7 +17,9 @@ a thread: forking a threaded process is unsafe.
 import os
 import sys
 
-from .boot import MANIFEST_SERVER, SERVER_IDLE, SERVER_PRELOAD, server_identity
+from .boot import (
+    MANIFEST_SERVER, SERVER_IDLE, SERVER_PRELOAD, receive, send_request, server_identity,
+)
 
 _CHECK = 1.0  # seconds between checks that the archive and the socket are still ours
 _REQUEST_TIMEOUT = 5.0  # seconds a monitor waits for a run's request or go-ahead
@@ -49,7 +51,7 @@ def serve(archive, runtime, finder, request):
         return
     os.ftruncate(lock, 0)
     os.write(lock, str(os.getpid()).encode())  # `kill $(cat BASE.lock)` stops it (docs/server.md)
-    setting = archive.manifest.get(MANIFEST_SERVER) or (False, 600, ())
+    setting = archive.manifest[MANIFEST_SERVER]
     if spawner:
         _after_spawner(int(spawner))
     preload(setting[SERVER_PRELOAD])
@@ -309,7 +311,7 @@ class _Monitor:
             go = b""
         try:
             if go == b"G":  # else the run gave up waiting: it starts as usual
-                _send_request(channel, request, fds, _socket)
+                send_request(channel, request, fds, _socket)
         except OSError:  # the child died meanwhile: the run learns it as status 1
             go = b""
         for fd in fds:
@@ -361,17 +363,6 @@ class _Monitor:
                 time.sleep(0.02)
 
 
-def _send_request(channel, request, fds, _socket):
-    """Hand a run's request and descriptors to the child waiting on `channel`."""
-    import marshal
-    data = marshal.dumps(request)
-    data = len(data).to_bytes(8, "little") + data
-    ancillary = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
-    sent = channel.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, ancillary)])
-    if sent < len(data):
-        channel.sendall(data[sent:])
-
-
 def _read_request(connection, _socket):
     """(request, [fds]) of a run (boot._handshake), or (None, [])."""
     import marshal
@@ -386,12 +377,8 @@ def _read_request(connection, _socket):
                     for i in range(0, len(payload) - len(payload) % 4, 4)]
     try:
         size = int.from_bytes(data[:8], "little")
-        while len(data) < 8 + size:
-            chunk = connection.recv(8 + size - len(data))
-            if not chunk:
-                raise EOFError
-            data += chunk
-        request = marshal.loads(data[8:8 + size])
+        rest = receive(connection, max(0, 8 + size - len(data)))
+        request = None if rest is None else marshal.loads((data + rest)[8:8 + size])
     except (OSError, EOFError, ValueError, TypeError):
         request = None
     if request is None or len(fds) != 3:
